@@ -1,4 +1,5 @@
 import type { Signal } from './otlp/signal.js';
+import type { TagStats } from './processor/tag-types.js';
 
 /**
  * One export request as it travels through the pipeline. The body is always the protobuf
@@ -18,6 +19,8 @@ export interface ExportRequest {
   readonly deadline: number | undefined;
   /** Aborted when the client goes away; consumers pass it on to upstream calls. */
   readonly abortSignal: AbortSignal;
+  /** What the tag processor did to this request, for the debug exporter and metrics. */
+  readonly tagStats?: Readonly<TagStats>;
 }
 
 /** `partial_success` of an `Export<Signal>ServiceResponse`; absent on full success. */
