@@ -96,27 +96,27 @@ export async function sendWithSdk(target: ClientTarget, signal: Signal, options:
     const { exporter, result } = observe(traceExporter(options.protocol, config));
     const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
     provider.getTracer('e2e').startSpan(options.name).end();
-    await provider.forceFlush();
+    await provider.forceFlush().catch(() => undefined); // a failed export rejects; the result says how
     const r = await result;
-    await provider.shutdown();
+    await provider.shutdown().catch(() => undefined);
     return r;
   }
   if (signal === 'logs') {
     const { exporter, result } = observe(logExporter(options.protocol, config));
     const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter })] });
     provider.getLogger('e2e').emit({ body: options.name, severityNumber: SeverityNumber.INFO });
-    await provider.forceFlush();
+    await provider.forceFlush().catch(() => undefined); // a failed export rejects; the result says how
     const r = await result;
-    await provider.shutdown();
+    await provider.shutdown().catch(() => undefined);
     return r;
   }
   const { exporter, result } = observe(metricExporter(options.protocol, config));
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ resource, readers: [reader] });
   provider.getMeter('e2e').createCounter(options.name).add(1);
-  await reader.forceFlush();
+  await reader.forceFlush().catch(() => undefined);
   const r = await result;
-  await provider.shutdown();
+  await provider.shutdown().catch(() => undefined);
   return r;
 }
 
