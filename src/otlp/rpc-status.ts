@@ -26,8 +26,10 @@ function lenField(out: number[], tag: number, bytes: Uint8Array | number[]): voi
 }
 
 function encodeRetryInfo(millis: number): number[] {
-  const seconds = Math.floor(millis / 1000);
-  const nanos = Math.round((millis - seconds * 1000) * 1e6);
+  // Round once, on the total, so that nanos stays below 1e9 (999.9999999 ms is 1 s, not 0 s + 1e9 ns).
+  const totalNanos = Math.round(millis * 1e6);
+  const seconds = Math.floor(totalNanos / 1e9);
+  const nanos = totalNanos - seconds * 1e9;
   const duration: number[] = [];
   if (seconds > 0) {
     duration.push(0x08);
@@ -71,8 +73,10 @@ export function encodeRpcStatus(status: RpcStatus): Buffer {
 export function rpcStatusToJson(status: RpcStatus): string {
   const body: Record<string, unknown> = { code: status.code, message: status.message };
   if (status.retryAfterMillis !== undefined) {
-    const seconds = Math.max(0, status.retryAfterMillis) / 1000;
-    body.details = [{ '@type': RETRY_INFO_TYPE, retryDelay: `${Number(seconds.toFixed(3))}s` }];
+    // proto3 JSON Duration: 0, 3, 6 or 9 fractional digits, then "s".
+    const millis = Math.round(Math.max(0, status.retryAfterMillis));
+    const retryDelay = millis % 1000 === 0 ? `${millis / 1000}s` : `${(millis / 1000).toFixed(3)}s`;
+    body.details = [{ '@type': RETRY_INFO_TYPE, retryDelay }];
   }
   return JSON.stringify(body);
 }
@@ -132,10 +136,11 @@ function decodeRetryDelay(any: Uint8Array): number | undefined {
     else if (tag === 0x12) value = r.bytes();
     else r.skip(tag & 7);
   }
-  if (typeUrl !== RETRY_INFO_TYPE || value === undefined) return undefined;
-  const v = new Reader(value);
+  if (typeUrl !== RETRY_INFO_TYPE) return undefined;
+  // An absent value is an empty RetryInfo (proto3 omits empty bytes): "retry", with no delay.
+  const v = new Reader(value ?? new Uint8Array());
   let millis: number | undefined;
-  while (v.pos < value.length) {
+  while (v.pos < v.buf.length) {
     const tag = v.varint();
     if (tag === 0x0a) millis = decodeDurationMillis(v.bytes());
     else v.skip(tag & 7);

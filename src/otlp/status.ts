@@ -107,11 +107,14 @@ export function clientStatusOf(err: unknown): ClientStatus {
       code: ErrorCode.INTERNAL,
     };
   }
+  // A failure must never read as success (nor as a redirect) to a client: that would lose data.
+  const grpcCode = err.grpcCode === GrpcCode.OK ? GrpcCode.UNKNOWN : err.grpcCode;
   const hasRetryInfo = err.retryAfterMillis !== undefined;
-  const retryable = isRetryableGrpcCode(err.grpcCode, hasRetryInfo);
+  const retryable = isRetryableGrpcCode(grpcCode, hasRetryInfo);
+  const ownStatus = err.httpStatus !== undefined && err.httpStatus >= 400 && err.httpStatus <= 599;
   return {
-    grpcCode: err.grpcCode,
-    httpStatus: err.httpStatus ?? httpStatusForGrpcCode(err.grpcCode, hasRetryInfo),
+    grpcCode,
+    httpStatus: ownStatus ? (err.httpStatus as number) : httpStatusForGrpcCode(grpcCode, hasRetryInfo),
     message: err.message,
     retryable,
     retryAfterMillis: retryable ? err.retryAfterMillis : undefined,
@@ -121,7 +124,8 @@ export function clientStatusOf(err: unknown): ClientStatus {
 
 /** An upstream gRPC failure as the error our own clients will see. */
 export function errorFromGrpcStatus(code: number, message: string, retryAfterMillis?: number): TaggerError {
-  const grpcCode = (code in names ? code : GrpcCode.UNKNOWN) as GrpcCode;
+  // OK is not a failure code: an upstream that says so while failing is answered UNKNOWN.
+  const grpcCode = (code !== GrpcCode.OK && code in names ? code : GrpcCode.UNKNOWN) as GrpcCode;
   const retryable = isRetryableGrpcCode(grpcCode, retryAfterMillis !== undefined);
   return new TaggerError(
     retryable ? ErrorCode.UPSTREAM_UNAVAILABLE : ErrorCode.UPSTREAM_REJECTED,

@@ -1,0 +1,52 @@
+/**
+ * A unary gRPC server transport, kept small so that the grpc-js implementation can be swapped for
+ * a leaner node:http2 one without touching the receiver, and so that one test suite runs against
+ * every implementation (test/receiver/grpc-js-server-transport.test.ts).
+ *
+ * The transport owns framing, `grpc-encoding` decompression, the receive-size limit
+ * (RESOURCE_EXHAUSTED, no RetryInfo), deadlines and cancellation. It never decodes a message:
+ * handlers get and return raw protobuf bytes.
+ */
+import type { ClientStatus } from '../otlp/status.js';
+import type { HostPort } from './endpoint.js';
+
+export interface GrpcServerCall {
+  /** The request message, decompressed; not yet decoded. */
+  readonly body: Buffer;
+  /** Request metadata, lower-case keys; binary (`-bin`) entries are left out, repeated ones joined with ", ". */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Epoch milliseconds of the client's deadline (`grpc-timeout`), when it sent one. */
+  readonly deadline: number | undefined;
+  /** Aborted when the client cancels, the deadline passes, or the connection drops. */
+  readonly abortSignal: AbortSignal;
+}
+
+/** What a failed call tells the client; a `ClientStatus` fits. */
+export type GrpcFailure = Pick<ClientStatus, 'grpcCode' | 'message' | 'retryAfterMillis'>;
+
+export type GrpcServerReply = { readonly body: Buffer } | { readonly status: GrpcFailure };
+
+/**
+ * Handles one unary call. It SHOULD NOT reject; if it does, the client gets INTERNAL.
+ * Its reply is dropped when the call was already cancelled.
+ */
+export type GrpcUnaryHandler = (call: GrpcServerCall) => Promise<GrpcServerReply>;
+
+export interface GrpcServerTransportOptions {
+  readonly host: string;
+  /** 0 picks a free port; `listen()` says which. */
+  readonly port: number;
+  /** Largest request message accepted, after decompression. */
+  readonly maxRecvMsgSizeBytes: number;
+  /** Full method path (`/package.Service/Method`) → handler; other methods answer UNIMPLEMENTED. */
+  readonly routes: ReadonlyMap<string, GrpcUnaryHandler>;
+}
+
+export interface GrpcServerTransport {
+  /** Binds; rejects when the address cannot be bound. */
+  listen(): Promise<HostPort>;
+  /** Stops accepting calls and resolves once in-flight calls have been answered. Safe without `listen()`. */
+  close(): Promise<void>;
+}
+
+export type GrpcServerTransportFactory = (options: GrpcServerTransportOptions) => GrpcServerTransport;

@@ -1,0 +1,195 @@
+/**
+ * OTLP/HTTP receiver (opentelemetry-proto docs/specification.md, "OTLP/HTTP") on fastify.
+ *
+ * Choices where the spec is silent, after the Collector (receiver/otlpreceiver/otlphttp.go):
+ * non-POST on a signal path → 405, unsupported media type → 415, unsupported Content-Encoding →
+ * 400. Every answer, errors included, is a google.rpc.Status (or Export response) encoded like
+ * the request: protobuf when the request said protobuf, JSON otherwise — a client that sent an
+ * unsupported or missing Content-Type cannot be assumed to read protobuf, and curl users can read
+ * JSON. Responses are never compressed (gzip is only allowed when the client asks; it is optional).
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Consumer, ExportRequest } from '../consumer.js';
+import { ErrorCode, TaggerError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { gunzipBounded } from '../otlp/compression.js';
+import { encodeExportResponse, exportResponseToJson } from '../otlp/export-response.js';
+import { requestJsonToProto } from '../otlp/json/json-to-proto.js';
+import { encodeRpcStatus, rpcStatusToJson } from '../otlp/rpc-status.js';
+import { signals as signalInfo, type Signal } from '../otlp/signal.js';
+import { clientStatusOf, isRetryableHttpStatus } from '../otlp/status.js';
+import { formatEndpoint, parseEndpoint } from './endpoint.js';
+import { pickHeaders } from './pick-headers.js';
+import type { Receiver } from './receiver.js';
+
+export interface HttpAppOptions {
+  /** Largest request body accepted, before and after decompression; larger ones get 413. */
+  readonly maxRequestBodyBytes: number;
+  /** Enabled signals; the other paths answer 404. */
+  readonly signals: readonly Signal[];
+  readonly consumer: Consumer;
+  readonly logger: Logger;
+  /** Request headers (lower-case) copied into `ExportRequest.headers`; default none. */
+  readonly forwardHeaders?: readonly string[];
+}
+
+export interface HttpReceiverOptions extends HttpAppOptions {
+  /** `host:port`; port 0 picks a free one, reported by `start()`. */
+  readonly endpoint: string;
+}
+
+type Format = 'protobuf' | 'json';
+
+const mediaTypes: Record<Format, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+
+function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** The request's format, or undefined when OTLP/HTTP does not define its media type. */
+function requestFormat(mediaType: string): Format | undefined {
+  if (mediaType === mediaTypes.protobuf) return 'protobuf';
+  if (mediaType === mediaTypes.json) return 'json';
+  return undefined;
+}
+
+/** How to encode the answer, also for requests that are refused for their media type. */
+function responseFormat(request: FastifyRequest): Format {
+  return mediaTypeOf(request).includes('protobuf') ? 'protobuf' : 'json';
+}
+
+async function decompress(request: FastifyRequest, raw: Buffer, maxBytes: number): Promise<Buffer> {
+  const encoding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return raw;
+  if (encoding === 'gzip') return gunzipBounded(raw, maxBytes);
+  throw new TaggerError(ErrorCode.COMPRESSION, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or identity`);
+}
+
+/** Fastify's own refusals (body limit, malformed headers) as the errors our clients see. */
+function fromFastifyError(err: unknown, maxBytes: number): unknown {
+  const { statusCode, message } = err as { statusCode?: unknown; message?: unknown };
+  // Spec v1.11.0 requires 413; the Collector answers 400 (http.MaxBytesReader).
+  if (statusCode === 413) {
+    return new TaggerError(ErrorCode.TOO_LARGE, `request body is larger than the limit of ${maxBytes} bytes`);
+  }
+  if (statusCode === 415) {
+    return new TaggerError(ErrorCode.MEDIA_TYPE, `invalid Content-Type: ${String(message)}`, { httpStatus: 415 });
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new TaggerError(ErrorCode.DECODE, `cannot read the request: ${String(message)}`, { httpStatus: statusCode });
+  }
+  return err;
+}
+
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const { consumer, logger, maxRequestBodyBytes } = options;
+  const forward = (options.forwardHeaders ?? []).map((h) => h.toLowerCase());
+  const paths = new Set(options.signals.map((signal) => signalInfo[signal].httpPath));
+  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: maxRequestBodyBytes });
+
+  const fail = (request: FastifyRequest, reply: FastifyReply, err: unknown, signal?: Signal): FastifyReply => {
+    const status = clientStatusOf(err);
+    const level = status.code === ErrorCode.INTERNAL || status.retryable ? 'warn' : 'debug';
+    logger[level]('export failed', { signal, code: status.code, httpStatus: status.httpStatus, error: status.message });
+    const format = responseFormat(request);
+    const rpcStatus = { code: status.grpcCode, message: status.message, retryAfterMillis: status.retryAfterMillis };
+    reply.code(status.httpStatus).header('content-type', mediaTypes[format]);
+    if (status.retryAfterMillis !== undefined && isRetryableHttpStatus(status.httpStatus)) {
+      reply.header('retry-after', String(Math.ceil(Math.max(0, status.retryAfterMillis) / 1000)));
+    }
+    return reply.send(format === 'json' ? rpcStatusToJson(rpcStatus) : encodeRpcStatus(rpcStatus));
+  };
+
+  // One raw-bytes parser for every media type: the handler decides (415), so all refusals share
+  // one response format. Fastify enforces the limit on the raw body (Content-Length or streamed).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxRequestBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.setErrorHandler((err, request, reply) => fail(request, reply, fromFastifyError(err, maxRequestBodyBytes)));
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    if (paths.has(path)) {
+      reply.header('allow', 'POST');
+      return fail(
+        request,
+        reply,
+        new TaggerError(ErrorCode.UNIMPLEMENTED, `method ${request.method} not allowed, supported: [POST]`, {
+          httpStatus: 405,
+        }),
+      );
+    }
+    return fail(request, reply, new TaggerError(ErrorCode.UNIMPLEMENTED, `no OTLP endpoint at ${path}`));
+  });
+
+  for (const signal of options.signals) {
+    app.post(signalInfo[signal].httpPath, async (request, reply) => {
+      const format = requestFormat(mediaTypeOf(request));
+      if (format === undefined) {
+        reply.header('accept-post', `${mediaTypes.protobuf}, ${mediaTypes.json}`);
+        const got = request.headers['content-type'];
+        return fail(
+          request,
+          reply,
+          new TaggerError(
+            ErrorCode.MEDIA_TYPE,
+            `unsupported Content-Type ${got === undefined ? '(none)' : JSON.stringify(got)}; use application/x-protobuf or application/json`,
+            { httpStatus: 415 },
+          ),
+          signal,
+        );
+      }
+      const controller = new AbortController();
+      const onClose = (): void => {
+        if (!reply.raw.writableFinished) {
+          controller.abort(new TaggerError(ErrorCode.CANCELLED, 'the client closed the connection'));
+        }
+      };
+      reply.raw.once('close', onClose);
+      try {
+        // With a Content-Type present, fastify always runs the parser: the body is a Buffer.
+        const raw = request.body as Buffer;
+        const bytes = await decompress(request, raw, maxRequestBodyBytes);
+        const exportRequest: ExportRequest = {
+          signal,
+          body: format === 'json' ? requestJsonToProto(signal, bytes) : bytes,
+          headers: pickHeaders(request.headers, forward),
+          deadline: undefined,
+          abortSignal: controller.signal,
+        };
+        const response = await consumer.consume(exportRequest);
+        reply.code(200).header('content-type', mediaTypes[format]);
+        return reply.send(format === 'json' ? exportResponseToJson(signal, response) : encodeExportResponse(response));
+      } catch (err) {
+        return fail(request, reply, err, signal);
+      }
+    });
+  }
+  return app;
+}
+
+export function createHttpReceiver(options: HttpReceiverOptions): Receiver {
+  let app: FastifyInstance | undefined;
+  return {
+    async start() {
+      const { host, port } = parseEndpoint(options.endpoint);
+      app = buildHttpApp(options);
+      try {
+        await app.listen({ host, port });
+      } catch (err) {
+        throw new TaggerError(ErrorCode.CONFIG, `cannot listen on ${options.endpoint}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      const bound = formatEndpoint({ host, port: (app.server.address() as AddressInfo).port });
+      options.logger.info('OTLP/HTTP receiver listening', { endpoint: bound, signals: options.signals });
+      return bound;
+    },
+    async shutdown() {
+      await app?.close();
+    },
+  };
+}
