@@ -29,6 +29,8 @@ export const ErrorCode = {
   CANCELLED: 'OTLP_TAGGER_ERR_CANCELLED',
   /** The signal is not enabled in any pipeline. */
   UNIMPLEMENTED: 'OTLP_TAGGER_ERR_UNIMPLEMENTED',
+  /** Too many bytes are in flight; the client should back off and retry (RetryInfo / Retry-After). */
+  OVERLOADED: 'OTLP_TAGGER_ERR_OVERLOADED',
   /** A bug: something that should not happen. */
   INTERNAL: 'OTLP_TAGGER_ERR_INTERNAL',
 } as const;
@@ -58,6 +60,7 @@ const defaultGrpcCode: Record<ErrorCode, GrpcCode> = {
   [ErrorCode.DEADLINE]: GrpcCode.DEADLINE_EXCEEDED,
   [ErrorCode.CANCELLED]: GrpcCode.CANCELLED,
   [ErrorCode.UNIMPLEMENTED]: GrpcCode.UNIMPLEMENTED,
+  [ErrorCode.OVERLOADED]: GrpcCode.RESOURCE_EXHAUSTED,
   [ErrorCode.INTERNAL]: GrpcCode.INTERNAL,
 };
 
