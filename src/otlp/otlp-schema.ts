@@ -35,6 +35,8 @@ export interface FieldSpec {
   readonly enumType?: string;
   /** Member of a oneof, or proto3 `optional`: present on the wire even at its default value. */
   readonly explicitPresence: boolean;
+  /** Name of the oneof this field belongs to (proto3 `optional` fields have none): at most one is set. */
+  readonly oneof?: string;
   /** OTLP's JSON exception: these bytes fields are hex strings, not base64. */
   readonly hex: boolean;
 }
@@ -52,6 +54,7 @@ interface FieldOptions {
   message?: string;
   enumType?: string;
   presence?: boolean;
+  oneof?: string;
   hex?: boolean;
 }
 
@@ -68,14 +71,16 @@ function field(no: number, protoName: string, kind: FieldKind, options: FieldOpt
     repeated: options.repeated ?? false,
     message: options.message,
     enumType: options.enumType,
-    explicitPresence: options.presence ?? false,
+    explicitPresence: options.presence ?? options.oneof !== undefined,
+    oneof: options.oneof,
     hex: options.hex ?? false,
   });
 }
 
 const rep = { repeated: true } as const;
 const msg = (message: string, repeated = false): FieldOptions => ({ message, repeated });
-const oneof = { presence: true } as const;
+const optional = { presence: true } as const;
+const oneof = (name: string, message?: string): FieldOptions => ({ oneof: name, message });
 const hex = { hex: true } as const;
 
 const table: Record<string, FieldSpec[]> = {
@@ -108,14 +113,14 @@ const table: Record<string, FieldSpec[]> = {
     field(3, 'key_strindex', 'int32'),
   ],
   AnyValue: [
-    field(1, 'string_value', 'string', oneof),
-    field(2, 'bool_value', 'bool', oneof),
-    field(3, 'int_value', 'int64', oneof),
-    field(4, 'double_value', 'double', oneof),
-    field(5, 'array_value', 'message', { message: 'ArrayValue', presence: true }),
-    field(6, 'kvlist_value', 'message', { message: 'KeyValueList', presence: true }),
-    field(7, 'bytes_value', 'bytes', oneof),
-    field(8, 'string_value_strindex', 'int32', oneof),
+    field(1, 'string_value', 'string', oneof('value')),
+    field(2, 'bool_value', 'bool', oneof('value')),
+    field(3, 'int_value', 'int64', oneof('value')),
+    field(4, 'double_value', 'double', oneof('value')),
+    field(5, 'array_value', 'message', oneof('value', 'ArrayValue')),
+    field(6, 'kvlist_value', 'message', oneof('value', 'KeyValueList')),
+    field(7, 'bytes_value', 'bytes', oneof('value')),
+    field(8, 'string_value_strindex', 'int32', oneof('value')),
   ],
   ArrayValue: [field(1, 'values', 'message', msg('AnyValue', true))],
   KeyValueList: [field(1, 'values', 'message', msg('KeyValue', true))],
@@ -211,11 +216,11 @@ const table: Record<string, FieldSpec[]> = {
     field(1, 'name', 'string'),
     field(2, 'description', 'string'),
     field(3, 'unit', 'string'),
-    field(5, 'gauge', 'message', { message: 'Gauge', presence: true }),
-    field(7, 'sum', 'message', { message: 'Sum', presence: true }),
-    field(9, 'histogram', 'message', { message: 'Histogram', presence: true }),
-    field(10, 'exponential_histogram', 'message', { message: 'ExponentialHistogram', presence: true }),
-    field(11, 'summary', 'message', { message: 'Summary', presence: true }),
+    field(5, 'gauge', 'message', oneof('data', 'Gauge')),
+    field(7, 'sum', 'message', oneof('data', 'Sum')),
+    field(9, 'histogram', 'message', oneof('data', 'Histogram')),
+    field(10, 'exponential_histogram', 'message', oneof('data', 'ExponentialHistogram')),
+    field(11, 'summary', 'message', oneof('data', 'Summary')),
     field(12, 'metadata', 'message', msg('KeyValue', true)),
   ],
   Gauge: [field(1, 'data_points', 'message', msg('NumberDataPoint', true))],
@@ -237,8 +242,8 @@ const table: Record<string, FieldSpec[]> = {
     field(7, 'attributes', 'message', msg('KeyValue', true)),
     field(2, 'start_time_unix_nano', 'fixed64'),
     field(3, 'time_unix_nano', 'fixed64'),
-    field(4, 'as_double', 'double', oneof),
-    field(6, 'as_int', 'sfixed64', oneof),
+    field(4, 'as_double', 'double', oneof('value')),
+    field(6, 'as_int', 'sfixed64', oneof('value')),
     field(5, 'exemplars', 'message', msg('Exemplar', true)),
     field(8, 'flags', 'uint32'),
   ],
@@ -247,28 +252,28 @@ const table: Record<string, FieldSpec[]> = {
     field(2, 'start_time_unix_nano', 'fixed64'),
     field(3, 'time_unix_nano', 'fixed64'),
     field(4, 'count', 'fixed64'),
-    field(5, 'sum', 'double', oneof),
+    field(5, 'sum', 'double', optional),
     field(6, 'bucket_counts', 'fixed64', rep),
     field(7, 'explicit_bounds', 'double', rep),
     field(8, 'exemplars', 'message', msg('Exemplar', true)),
     field(10, 'flags', 'uint32'),
-    field(11, 'min', 'double', oneof),
-    field(12, 'max', 'double', oneof),
+    field(11, 'min', 'double', optional),
+    field(12, 'max', 'double', optional),
   ],
   ExponentialHistogramDataPoint: [
     field(1, 'attributes', 'message', msg('KeyValue', true)),
     field(2, 'start_time_unix_nano', 'fixed64'),
     field(3, 'time_unix_nano', 'fixed64'),
     field(4, 'count', 'fixed64'),
-    field(5, 'sum', 'double', oneof),
+    field(5, 'sum', 'double', optional),
     field(6, 'scale', 'sint32'),
     field(7, 'zero_count', 'fixed64'),
     field(8, 'positive', 'message', msg('ExponentialHistogramDataPoint.Buckets')),
     field(9, 'negative', 'message', msg('ExponentialHistogramDataPoint.Buckets')),
     field(10, 'flags', 'uint32'),
     field(11, 'exemplars', 'message', msg('Exemplar', true)),
-    field(12, 'min', 'double', oneof),
-    field(13, 'max', 'double', oneof),
+    field(12, 'min', 'double', optional),
+    field(13, 'max', 'double', optional),
     field(14, 'zero_threshold', 'double'),
   ],
   'ExponentialHistogramDataPoint.Buckets': [
@@ -288,8 +293,8 @@ const table: Record<string, FieldSpec[]> = {
   Exemplar: [
     field(7, 'filtered_attributes', 'message', msg('KeyValue', true)),
     field(2, 'time_unix_nano', 'fixed64'),
-    field(3, 'as_double', 'double', oneof),
-    field(6, 'as_int', 'sfixed64', oneof),
+    field(3, 'as_double', 'double', oneof('value')),
+    field(6, 'as_int', 'sfixed64', oneof('value')),
     field(4, 'span_id', 'bytes', hex),
     field(5, 'trace_id', 'bytes', hex),
   ],
@@ -303,6 +308,8 @@ const table: Record<string, FieldSpec[]> = {
   'google.protobuf.Any': [field(1, 'type_url', 'string'), field(2, 'value', 'bytes')],
   'google.rpc.RetryInfo': [field(1, 'retry_delay', 'message', msg('google.protobuf.Duration'))],
   'google.protobuf.Duration': [field(1, 'seconds', 'int64'), field(2, 'nanos', 'int32')],
+  'google.rpc.BadRequest': [field(1, 'field_violations', 'message', msg('google.rpc.BadRequest.FieldViolation', true))],
+  'google.rpc.BadRequest.FieldViolation': [field(1, 'field', 'string'), field(2, 'description', 'string')],
 };
 
 export const enums: Readonly<Record<string, Readonly<Record<string, number>>>> = Object.freeze({
