@@ -1,0 +1,87 @@
+/**
+ * One HTTP POST with the pipeline's delivery rules: the deadline and the client's abort end the
+ * call (DEADLINE / CANCELLED), a connection that fails or closes before a full answer is
+ * UNAVAILABLE, and the answer body is read up to a limit (OTLP: clients MUST limit responses).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { TaggerError } from '../errors.js';
+import { badResponse, cancelled, deadlineExceeded, unreachable } from './exporter-errors.js';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  /** As received (still gzipped when the server said so). */
+  readonly body: Buffer;
+}
+
+export interface HttpPostOptions {
+  readonly url: URL;
+  readonly agent: http.Agent;
+  readonly headers: http.OutgoingHttpHeaders;
+  readonly body: Buffer;
+  /** Epoch milliseconds, or none. */
+  readonly deadline: number | undefined;
+  readonly abortSignal: AbortSignal;
+  readonly maxResponseBytes: number;
+}
+
+const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
+function tooLarge(limit: number): TaggerError {
+  return badResponse(`the response body is larger than the limit of ${limit} bytes`);
+}
+
+export function httpPost(options: HttpPostOptions): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const { url, deadline, abortSignal, maxResponseBytes } = options;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (err: TaggerError | undefined, answer?: HttpAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      abortSignal.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve(answer as HttpAnswer);
+      else reject(err);
+    };
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'POST',
+      agent: options.agent,
+      headers: { ...options.headers, 'content-length': options.body.length },
+    });
+    const fail = (err: TaggerError): void => {
+      settle(err);
+      request.destroy();
+    };
+    const onAbort = (): void => fail(cancelled());
+    // The caller may have spent a while (gzip, JSON) since it last looked.
+    if (abortSignal.aborted) onAbort();
+    else abortSignal.addEventListener('abort', onAbort, { once: true });
+    const remaining = deadline === undefined ? Infinity : Math.max(0, deadline - Date.now());
+    // Timers overflow past 2^31-1 ms (they would fire at once); such a deadline is no limit.
+    if (remaining <= MAX_TIMER_MILLIS) timer = setTimeout(() => fail(deadlineExceeded()), remaining);
+
+    request.on('error', (err) => settle(unreachable(err.message, err)));
+    request.on('response', (response) => {
+      if (Number(response.headers['content-length'] ?? 0) > maxResponseBytes) {
+        fail(tooLarge(maxResponseBytes));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxResponseBytes) fail(tooLarge(maxResponseBytes));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const status = response.statusCode as number;
+        settle(undefined, { status, headers: response.headers, body: Buffer.concat(chunks) });
+      });
+      // A connection that drops mid-body: 'error' (aborted) then 'close'; either settles once.
+      response.on('error', (err) => settle(unreachable(`the connection closed mid-response: ${err.message}`, err)));
+    });
+    request.end(options.body);
+  });
+}

@@ -1,0 +1,13 @@
+/** A loopback port with nothing listening on it (bound, then released), for "upstream down" tests. */
+import net from 'node:net';
+
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
