@@ -86,7 +86,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const { consumer, logger, maxRequestBodyBytes } = options;
   const forward = (options.forwardHeaders ?? []).map((h) => h.toLowerCase());
   const paths = new Set(options.signals.map((signal) => signalInfo[signal].httpPath));
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: maxRequestBodyBytes });
+  const app = Fastify({ logger: false, bodyLimit: maxRequestBodyBytes });
 
   const fail = (request: FastifyRequest, reply: FastifyReply, err: unknown, signal?: Signal): FastifyReply => {
     const status = clientStatusOf(err);
