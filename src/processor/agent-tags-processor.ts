@@ -14,6 +14,11 @@ export interface AgentTagsProcessor extends Consumer {
   readonly totals: Readonly<TagStats>;
   /** What passed through, since start. */
   readonly counts: Readonly<{ requests: number; resources: number; items: number; empty: number }>;
+  /**
+   * Swaps in new rules (hot reload). Compiling happens first, so a bad rule set throws and the old
+   * one stays; requests already being handled finish with the rules they started with.
+   */
+  setRules(rules: TagRules): void;
 }
 
 export interface AgentTagsProcessorOptions {
@@ -22,7 +27,7 @@ export interface AgentTagsProcessorOptions {
 }
 
 export function createAgentTagsProcessor(options: AgentTagsProcessorOptions): AgentTagsProcessor {
-  const compiled = compileTags(options.rules);
+  let compiled = compileTags(options.rules);
   const totals = createTagStats();
   const counts = { requests: 0, resources: 0, items: 0, empty: 0 };
   const next = options.next;
@@ -30,6 +35,9 @@ export function createAgentTagsProcessor(options: AgentTagsProcessorOptions): Ag
   return {
     totals,
     counts,
+    setRules(rules: TagRules): void {
+      compiled = compileTags(rules);
+    },
     async consume(request: ExportRequest): Promise<ExportResponse> {
       const { resources, items } = inspectRequest(request.signal, request.body);
       counts.requests++;
