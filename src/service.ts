@@ -1,97 +1,172 @@
 /**
- * Wiring: receivers → agent_tags processor → exporter. The only module that knows the concrete
- * components; each of them knows only the Consumer contract (src/consumer.ts).
+ * Wiring, the only module that knows the concrete components:
+ *
+ *   receiver → instrumentReceiver → inflight limiter → agent_tags processor → instrumentExporter
+ *     → per-signal delivery: [queue] → splitting → [retrying (sync)] → OTLP exporter
+ *
+ * Each component knows only the Consumer contract (src/consumer.ts).
  */
-import type { Config, ExporterConfig } from './config/config.js';
+import { createAdminServer, type AdminServer } from './admin/admin-server.js';
+import type { Config, DeliveryConfig, ExporterConfig } from './config/config.js';
 import type { Consumer, ExportRequest, ExportResponse } from './consumer.js';
 import { createDebugExporter } from './exporter/debug-exporter.js';
 import type { Exporter } from './exporter/exporter.js';
 import { createGrpcExporter } from './exporter/grpc-exporter.js';
 import { createHttpExporter } from './exporter/http-exporter.js';
+import { createQueuedExporter, type QueuedExporter } from './exporter/queue/queued-exporter.js';
+import { createRetryingExporter } from './exporter/retrying-exporter.js';
+import { createSplittingExporter } from './exporter/splitting-exporter.js';
 import type { Logger } from './logger.js';
 import { allSignals, type Signal } from './otlp/signal.js';
 import { createAgentTagsProcessor, type AgentTagsProcessor } from './processor/agent-tags-processor.js';
+import { createInflightLimiter, type InflightLimiter } from './processor/inflight-limiter.js';
 import { createGrpcReceiver } from './receiver/grpc-receiver.js';
 import { createHttpReceiver } from './receiver/http-receiver.js';
 import type { Receiver } from './receiver/receiver.js';
+import { instrumentExporter, instrumentReceiver } from './telemetry/instrument-consumer.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
 
 /** Where the service actually listens once started (ports resolved when configured as 0). */
 export interface ServiceAddresses {
   readonly grpc?: string;
   readonly http?: string;
+  readonly admin?: string;
 }
 
 export interface ServiceSettings {
   readonly logger: Logger;
   /** Where the debug exporter prints; defaults to process.stdout. */
   readonly stdout?: (line: string) => void;
+  /** Reported as build_info. */
+  readonly version?: string;
 }
 
 export interface Service {
-  /** Binds the listeners; rejects when a port cannot be bound. */
+  /** Opens the queue (replaying a persistent one) and binds the listeners. */
   start(): Promise<ServiceAddresses>;
-  /** Stops accepting, lets in-flight requests finish, closes. Safe without start(). */
+  /**
+   * Graceful shutdown: readiness goes false, receivers stop accepting and finish what they hold,
+   * the queue drains, all within `delivery.shutdownTimeoutMillis`; what is left stays on disk
+   * (persistent queue) or is counted and logged. Safe without start().
+   */
   shutdown(): Promise<void>;
-  /** The processor, for its counters. */
+  /**
+   * Applies a new configuration's tags and policies atomically; requests in flight finish with
+   * the rules they started with. Other changes need a restart and are reported in the result.
+   */
+  reload(config: Config): { readonly applied: boolean; readonly needsRestart: readonly string[] };
   readonly processor: AgentTagsProcessor;
+  readonly limiter: InflightLimiter;
+  readonly metrics: Metrics;
+  readonly queues: readonly QueuedExporter[];
 }
 
-function createExporters(config: ExporterConfig, settings: ServiceSettings): Map<Signal, Exporter> {
-  const bySignal = new Map<Signal, Exporter>();
+interface Delivery {
+  readonly bySignal: Map<Signal, Consumer>;
+  readonly exporters: Exporter[];
+  readonly queues: QueuedExporter[];
+}
+
+function createBaseExporter(config: ExporterConfig, endpoint: string | undefined, settings: ServiceSettings): Exporter {
+  const logger = settings.logger.child({ component: 'exporter' });
   if (config.type === 'debug') {
     const write = settings.stdout ?? ((line: string) => void process.stdout.write(line + '\n'));
-    const debug = createDebugExporter({ write, verbosity: config.verbosity });
-    for (const signal of allSignals) bySignal.set(signal, debug);
-    return bySignal;
+    return createDebugExporter({ write, verbosity: config.verbosity });
   }
-  const logger = settings.logger.child({ component: 'exporter' });
-  if (config.protocol === 'grpc') {
-    // One channel per distinct endpoint: per-signal endpoints may differ (OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT).
-    const byEndpoint = new Map<string, Exporter>();
-    for (const signal of allSignals) {
-      const endpoint = config.endpoints[signal];
-      let exporter = byEndpoint.get(endpoint);
-      if (exporter === undefined) {
-        exporter = createGrpcExporter({
-          endpoint,
-          headers: config.headers,
-          compression: config.compression,
-          timeoutMillis: config.timeoutMillis,
-          tls: config.tls,
-          logger,
-        });
-        byEndpoint.set(endpoint, exporter);
-      }
-      bySignal.set(signal, exporter);
-    }
-    return bySignal;
-  }
-  const http = createHttpExporter({
-    endpoints: config.endpoints,
-    encoding: config.protocol === 'http/json' ? 'json' : 'protobuf',
+  const common = {
     headers: config.headers,
     compression: config.compression,
     timeoutMillis: config.timeoutMillis,
     tls: config.tls,
     logger,
+  };
+  if (config.protocol === 'grpc') return createGrpcExporter({ endpoint: endpoint as string, ...common });
+  return createHttpExporter({
+    endpoints: config.endpoints,
+    encoding: config.protocol === 'http/json' ? 'json' : 'protobuf',
+    ...common,
   });
-  for (const signal of allSignals) bySignal.set(signal, http);
-  return bySignal;
+}
+
+function createDelivery(config: Config, settings: ServiceSettings, metrics: Metrics): Delivery {
+  const { exporter: exporterConfig, delivery } = config;
+  const logger = settings.logger.child({ component: 'delivery' });
+  const exporters: Exporter[] = [];
+  const queues: QueuedExporter[] = [];
+  const bySignal = new Map<Signal, Consumer>();
+  // One base exporter per distinct upstream: per-signal endpoints may differ (gRPC), and one
+  // HTTP exporter serves every signal's URL.
+  const bases = new Map<string, Exporter>();
+  for (const signal of allSignals) {
+    const key =
+      exporterConfig.type === 'otlp' && exporterConfig.protocol === 'grpc' ? exporterConfig.endpoints[signal] : 'one';
+    let base = bases.get(key);
+    if (base === undefined) {
+      base = createBaseExporter(exporterConfig, exporterConfig.type === 'otlp' ? exporterConfig.endpoints[signal] : undefined, settings);
+      bases.set(key, base);
+      exporters.push(base);
+    }
+    bySignal.set(signal, exporterConfig.type === 'debug' ? base : wrapDelivery(base, signal, delivery, logger, metrics, queues, exporters));
+  }
+  return { bySignal, exporters, queues };
+}
+
+function wrapDelivery(
+  base: Exporter,
+  signal: Signal,
+  delivery: DeliveryConfig,
+  logger: Logger,
+  metrics: Metrics,
+  queues: QueuedExporter[],
+  exporters: Exporter[],
+): Exporter {
+  const policy = delivery.retry;
+  if (delivery.mode === 'queue') {
+    // The queue retries each stored request itself; splitting below it keeps pieces under the limit.
+    const queued = createQueuedExporter(createSplittingExporter(base, { maxRequestBytes: delivery.upstreamMaxRequestBytes }), {
+      maxBytes: delivery.queueMaxBytes,
+      dir: delivery.queueDir === undefined ? undefined : `${delivery.queueDir}/${signal}`,
+      fsync: delivery.fsync,
+      policy,
+      logger: logger.child({ signal }),
+    });
+    queues.push(queued);
+    exporters.push(queued);
+    return queued;
+  }
+  // Pieces are retried one by one, so a retry never resends a piece that was delivered.
+  const retrying = createRetryingExporter(base, {
+    policy,
+    logger: logger.child({ signal }),
+    onRetry: () => metrics.recordRetry(signal),
+  });
+  return createSplittingExporter(retrying, { maxRequestBytes: delivery.upstreamMaxRequestBytes });
 }
 
 export function createService(config: Config, settings: ServiceSettings): Service {
   const logger = settings.logger;
-  const exporters = createExporters(config.exporter, settings);
+  const signals = allSignals.filter((signal) => config.pipelines[signal]);
+  const protocols = (['grpc', 'http'] as const).filter((p) => config.receivers[p] !== null);
+  const metrics = createMetrics({ version: settings.version ?? '0.0.0', signals, protocols });
+  const delivery = createDelivery(config, settings, metrics);
   const router: Consumer = {
     consume(request: ExportRequest): Promise<ExportResponse> {
-      return (exporters.get(request.signal) as Exporter).consume(request);
+      return (delivery.bySignal.get(request.signal) as Consumer).consume(request);
     },
   };
-  const processor = createAgentTagsProcessor({ rules: config.processor.rules, next: router });
-  const signals = allSignals.filter((signal) => config.pipelines[signal]);
+  const processor = createAgentTagsProcessor({ rules: config.processor.rules, next: instrumentExporter(router, metrics) });
+  const limiter = createInflightLimiter({ maxBytes: config.delivery.maxInflightBytes, next: processor });
+  metrics.setTagTotalsProvider(() => processor.totals);
+  metrics.setInflightProvider(() => limiter.inflightBytes);
+  if (delivery.queues.length > 0) {
+    metrics.setQueueProvider(() => ({
+      items: delivery.queues.reduce((n, q) => n + q.stats.queuedItems, 0),
+      bytes: delivery.queues.reduce((n, q) => n + q.stats.queuedBytes, 0),
+    }));
+  }
 
   const receivers: { name: 'grpc' | 'http'; receiver: Receiver }[] = [];
-  const { grpc, http } = config.receivers;
+  const { grpc, http, forwardHeaders } = config.receivers;
   if (grpc !== null) {
     receivers.push({
       name: 'grpc',
@@ -99,8 +174,9 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         endpoint: grpc.endpoint,
         maxRecvMsgSizeBytes: grpc.maxRecvMsgSizeBytes,
         signals,
-        consumer: processor,
+        consumer: instrumentReceiver(limiter, metrics, 'grpc'),
         logger: logger.child({ component: 'grpc-receiver' }),
+        forwardHeaders,
       }),
     });
   }
@@ -111,30 +187,75 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         endpoint: http.endpoint,
         maxRequestBodyBytes: http.maxRequestBodyBytes,
         signals,
-        consumer: processor,
+        consumer: instrumentReceiver(limiter, metrics, 'http'),
         logger: logger.child({ component: 'http-receiver' }),
+        forwardHeaders,
       }),
     });
   }
 
   let started = false;
+  let stopping = false;
+  const admin: AdminServer | undefined =
+    config.admin === null
+      ? undefined
+      : createAdminServer({
+          endpoint: config.admin.endpoint,
+          metrics,
+          isReady: () => started && !stopping,
+          logger: logger.child({ component: 'admin' }),
+        });
+
+  let current = config;
   return {
     processor,
+    limiter,
+    metrics,
+    queues: delivery.queues,
     async start(): Promise<ServiceAddresses> {
-      const addresses: { grpc?: string; http?: string } = {};
-      started = true;
+      const addresses: { grpc?: string; http?: string; admin?: string } = {};
       try {
+        for (const queue of delivery.queues) await queue.start();
+        if (admin) addresses.admin = await admin.start();
         for (const { name, receiver } of receivers) addresses[name] = await receiver.start();
       } catch (err) {
-        await Promise.allSettled(receivers.map(({ receiver }) => receiver.shutdown()));
+        await Promise.allSettled([...receivers.map(({ receiver }) => receiver.shutdown()), admin?.shutdown()]);
+        await Promise.allSettled(delivery.exporters.map((e) => e.shutdown()));
         throw err;
       }
+      started = true;
       return addresses;
     },
     async shutdown(): Promise<void> {
-      // Stop accepting and drain in-flight requests first; they still need the exporters.
-      if (started) await Promise.allSettled(receivers.map(({ receiver }) => receiver.shutdown()));
-      await Promise.allSettled([...new Set(exporters.values())].map((exporter) => exporter.shutdown()));
+      stopping = true;
+      const deadline = Date.now() + config.delivery.shutdownTimeoutMillis;
+      const remaining = (): number => Math.max(0, deadline - Date.now());
+      const bounded = (work: Promise<unknown>): Promise<unknown> =>
+        Promise.race([work, new Promise((resolve) => setTimeout(resolve, remaining()).unref())]);
+      // Stop accepting and let in-flight requests finish first: they still need the exporters.
+      await bounded(Promise.allSettled(receivers.map(({ receiver }) => receiver.shutdown())));
+      for (const queue of delivery.queues) {
+        const { delivered, remaining: left } = await queue.drain(remaining());
+        if (left > 0) {
+          logger.warn('queue not drained before the shutdown timeout', {
+            delivered,
+            remaining: left,
+            persistent: config.delivery.queueDir !== undefined,
+          });
+        }
+      }
+      await bounded(Promise.allSettled(delivery.exporters.map((exporter) => exporter.shutdown())));
+      await admin?.shutdown();
+      metrics.close();
+    },
+    reload(next: Config) {
+      const needsRestart = (Object.keys(next) as (keyof Config)[]).filter(
+        (key) => key !== 'processor' && JSON.stringify(next[key]) !== JSON.stringify(current[key]),
+      );
+      processor.setRules(next.processor.rules);
+      current = { ...current, processor: next.processor };
+      metrics.recordReload(true);
+      return { applied: true, needsRestart };
     },
   };
 }

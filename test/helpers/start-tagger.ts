@@ -15,6 +15,8 @@ export interface StartedTagger {
   readonly grpcAddress: string;
   /** `http://127.0.0.1:<port>` */
   readonly httpUrl: string;
+  /** `http://127.0.0.1:<port>` of the admin endpoint. */
+  readonly adminUrl: string;
   /** Lines the debug exporter printed. */
   readonly printed: string[];
 }
@@ -28,6 +30,8 @@ export interface TaggerOptions {
   readonly pipelines?: Partial<Record<Signal, boolean>>;
   readonly maxRecvMsgSizeBytes?: number;
   readonly maxRequestBodyBytes?: number;
+  /** Delivery settings; by default retries are off, so that a test sees the upstream's answer at once. */
+  readonly delivery?: Partial<Config['delivery']>;
 }
 
 export function stringTags(tags: Record<string, string>): Tag[] {
@@ -62,8 +66,15 @@ export async function startTagger(t: Test, options: TaggerOptions = {}): Promise
   const config: Config = {
     ...base,
     receivers: {
-      grpc: { endpoint: '127.0.0.1:0', maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes ?? 4 * 1024 * 1024 },
-      http: { endpoint: '127.0.0.1:0', maxRequestBodyBytes: options.maxRequestBodyBytes ?? 20 * 1024 * 1024 },
+      ...base.receivers,
+      grpc: { endpoint: '127.0.0.1:0', maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes ?? 4 * 1024 * 1024, tls: null },
+      http: { endpoint: '127.0.0.1:0', maxRequestBodyBytes: options.maxRequestBodyBytes ?? 20 * 1024 * 1024, tls: null },
+    },
+    admin: { endpoint: '127.0.0.1:0' },
+    delivery: {
+      ...base.delivery,
+      retry: { ...base.delivery.retry, enabled: false },
+      ...options.delivery,
     },
     processor: { rules },
     exporter: options.exporter ?? base.exporter,
@@ -77,6 +88,7 @@ export async function startTagger(t: Test, options: TaggerOptions = {}): Promise
     service,
     grpcAddress: addresses.grpc as string,
     httpUrl: `http://${addresses.http as string}`,
+    adminUrl: `http://${addresses.admin as string}`,
     printed,
   };
 }
