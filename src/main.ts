@@ -3,12 +3,13 @@
  * The process entry: flags and config → service → signals. The only module that exits: 0 after a
  * clean shutdown or --help/--version, 1 when the service cannot start, 2 for a bad configuration.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { parseCliArgs, usage } from './config/cli-args.js';
 import { describeConfig } from './config/describe-config.js';
 import { loadConfig } from './config/load-config.js';
-import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import type { Service, ServiceAddresses } from './service.js';
+import { createPinoLogger } from './telemetry/pino-logger.js';
 
 function fatal(message: string, code: number): number {
   process.stderr.write(`otlp-tagger: ${message}\n`);
@@ -51,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return fatal((err as Error).message, 2);
   }
 
-  const logger = createLogger({ level: config.log.level });
+  const logger = createPinoLogger({ level: config.log.level });
   for (const warning of warnings) logger.warn(warning);
   const stopping = nextSignal();
   let service: Service | undefined;
@@ -59,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     // Loaded only now, so that --help, --version and config errors answer without loading the servers.
     const { createService } = await import('./service.js');
-    service = createService(config, { logger });
+    service = createService(config, { logger, version: version() });
     addresses = await service.start();
   } catch (err) {
     await service?.shutdown();
@@ -67,13 +68,56 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   for (const line of describeConfig(config, addresses)) logger.info(line);
 
+  const stopReloading = watchForReload(argv, service, logger);
   const signal = await stopping;
+  stopReloading();
   logger.info(`${signal}: shutting down`);
   // A second signal while draining means "now".
   void nextSignal().then(() => process.exit(1));
   await service.shutdown();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Hot reload: SIGHUP, or a change of the --config file, reloads tags and policies. A bad new
+ * configuration is logged and the running one stays.
+ */
+function watchForReload(argv: readonly string[], service: Service, logger: Logger): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (why: string): void => {
+    try {
+      const next = loadConfig(argv, process.env, (path) => readFileSync(path, 'utf8'), {
+        warn: (m) => logger.warn(m),
+      });
+      const { needsRestart } = service.reload(next);
+      logger.info('configuration reloaded', { trigger: why, tags: next.processor.rules.tags.length });
+      if (needsRestart.length > 0) logger.warn('some changes need a restart to apply', { sections: needsRestart });
+    } catch (err) {
+      service.metrics.recordReload(false);
+      logger.error('configuration reload rejected; the running configuration stays', { trigger: why, err });
+    }
+  };
+  const onHup = (): void => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  let watcher: FSWatcher | undefined;
+  const file = parseCliArgs(argv).config;
+  if (file !== undefined) {
+    try {
+      // Editors replace files, and Kubernetes swaps ConfigMap symlinks: debounce, then re-read.
+      watcher = watch(file, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => reload('file change'), 200);
+      });
+    } catch (err) {
+      logger.warn('cannot watch the configuration file; SIGHUP still reloads', { file, err });
+    }
+  }
+  return () => {
+    process.off('SIGHUP', onHup);
+    watcher?.close();
+    clearTimeout(timer);
+  };
 }
 
 // A rejection here is a bug; Node prints it with its stack and exits 1.
