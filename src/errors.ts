@@ -33,6 +33,8 @@ export const ErrorCode = {
   OVERLOADED: 'OTLP_TAGGER_ERR_OVERLOADED',
   /** A bug: something that should not happen. */
   INTERNAL: 'OTLP_TAGGER_ERR_INTERNAL',
+  /** The persistent queue could not store or read a request (disk full, I/O error): retryable. */
+  STORAGE: 'OTLP_TAGGER_ERR_STORAGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -62,6 +64,7 @@ const defaultGrpcCode: Record<ErrorCode, GrpcCode> = {
   [ErrorCode.UNIMPLEMENTED]: GrpcCode.UNIMPLEMENTED,
   [ErrorCode.OVERLOADED]: GrpcCode.RESOURCE_EXHAUSTED,
   [ErrorCode.INTERNAL]: GrpcCode.INTERNAL,
+  [ErrorCode.STORAGE]: GrpcCode.UNAVAILABLE,
 };
 
 /** The one error type of otlp-tagger: a stable code plus the status a client should see. */

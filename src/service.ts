@@ -2,7 +2,7 @@
  * Wiring, the only module that knows the concrete components:
  *
  *   receiver → instrumentReceiver → inflight limiter → agent_tags processor → instrumentExporter
- *     → per-signal delivery: [queue] → splitting → [retrying (sync)] → OTLP exporter
+ *     → per-signal delivery: splitting → retrying (sync) or queue (queue mode) → OTLP exporter
  *
  * Each component knows only the Consumer contract (src/consumer.ts).
  */
@@ -122,8 +122,8 @@ function wrapDelivery(
 ): Exporter {
   const policy = delivery.retry;
   if (delivery.mode === 'queue') {
-    // The queue retries each stored request itself; splitting below it keeps pieces under the limit.
-    const queued = createQueuedExporter(createSplittingExporter(base, { maxRequestBytes: delivery.upstreamMaxRequestBytes }), {
+    // Split first, so that each piece is queued, and retried, on its own.
+    const queued = createQueuedExporter(base, {
       maxBytes: delivery.queueMaxBytes,
       dir: delivery.queueDir === undefined ? undefined : `${delivery.queueDir}/${signal}`,
       fsync: delivery.fsync,
@@ -132,7 +132,7 @@ function wrapDelivery(
     });
     queues.push(queued);
     exporters.push(queued);
-    return queued;
+    return createSplittingExporter(queued, { maxRequestBytes: delivery.upstreamMaxRequestBytes });
   }
   // Pieces are retried one by one, so a retry never resends a piece that was delivered.
   const retrying = createRetryingExporter(base, {
