@@ -1,15 +1,22 @@
 /**
- * Command-line flags. Values are validated here (enums, durations, headers); tag specs are parsed
- * later with the environment (parse-config.ts). `--flag value` and `--flag=value` both work; a
- * repeated single-value flag takes its last value; `--tags` and `--upstream-header` accumulate.
+ * Command-line flags (the table is in usage.ts). Values are validated here (enums, durations,
+ * sizes, headers, listen addresses); tag specs are parsed later with the environment
+ * (parse-config.ts). `--flag value` and `--flag=value` both work; a repeated single-value flag
+ * takes its last value; `--tags`, `--upstream-header` and `--forward-header` accumulate.
  */
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { LogLevel } from '../logger.js';
 import { collisionPolicies, type CollisionPolicy } from '../processor/tag-types.js';
-import { compressions, defaults, logLevels, otlpProtocols, type Compression, type OtlpProtocol } from './config.js';
+import { parseByteSize } from './byte-size.js';
+import { compressions, deliveryModes, logLevels, minByteLimit, otlpProtocols, type Compression, type DeliveryMode, type OtlpProtocol } from './config.js';
 import { parseDurationMillis } from './duration.js';
 import { checkListenEndpoint } from './endpoint.js';
-import { checkHeader } from './headers.js';
+import { checkForwardHeader, checkHeader } from './headers.js';
+import { parseFsync } from './read-yaml-delivery.js';
+import { checkMinBytes } from './read-value.js';
+import { flagSpecs, type FlagSpec } from './usage.js';
+
+export { flagSpecs, usage } from './usage.js';
 
 export interface CliArgs {
   /** Tag specs in the order given (`--tags`, `--agent.tags`, `--jaeger.tags`). */
@@ -25,50 +32,42 @@ export interface CliArgs {
   readonly upstreamCa?: string;
   readonly upstreamCert?: string;
   readonly upstreamKey?: string;
+  readonly upstreamServerName?: string;
+  /** Only ever `true` (given) or absent. */
+  readonly upstreamInsecureSkipVerify?: boolean;
   /** Only ever `true` (given) or absent. */
   readonly upstreamInsecure?: boolean;
+  readonly upstreamMaxRequestBytes?: number;
+  readonly delivery?: DeliveryMode;
+  readonly queueDir?: string;
+  readonly queueMaxBytes?: number;
+  readonly fsync?: 'always' | number;
+  readonly maxInflightBytes?: number;
+  readonly shutdownTimeoutMillis?: number;
   readonly grpcEndpoint?: string;
   readonly httpEndpoint?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsClientCa?: string;
+  readonly authTokenFile?: string;
+  /** Lower-case, without duplicates; `[]` for `--forward-header none`; absent when not given. */
+  readonly forwardHeaders?: readonly string[];
+  /** `null` for `--admin-endpoint off` (or `none`). */
+  readonly adminEndpoint?: string | null;
   readonly config?: string;
   readonly logLevel?: LogLevel;
   readonly help: boolean;
   readonly version: boolean;
 }
 
-interface FlagSpec {
-  readonly names: readonly string[];
-  /** `undefined` for a boolean flag. */
-  readonly value?: string;
-  readonly help: string;
-}
-
-/** The flag table; `--help` is generated from it. */
-export const flagSpecs: readonly FlagSpec[] = [
-  { names: ['--tags', '--agent.tags', '--jaeger.tags'], value: 'SPEC', help: 'tags to add, k1=v1,k2=${VAR:default} (repeatable; later keys win)' },
-  { names: ['--collision'], value: collisionPolicies.join('|'), help: `when a resource already has the key (default ${defaults.collision})` },
-  { names: ['--collision-prefix'], value: 'PREFIX', help: `key prefix for prefix-and-keep (default "${defaults.prefix}")` },
-  { names: ['--upstream'], value: 'URL', help: 'where to export: gRPC http(s)://host:port or host:port; HTTP base URL (/v1/<signal> is appended). Without any upstream: the debug exporter (stdout)' },
-  { names: ['--upstream-protocol'], value: otlpProtocols.join('|'), help: 'default grpc (http/protobuf when the endpoint comes from OTEL_EXPORTER_OTLP_ENDPOINT)' },
-  { names: ['--upstream-header'], value: 'K=V', help: 'header / gRPC metadata sent upstream (repeatable)' },
-  { names: ['--upstream-compression'], value: compressions.join('|'), help: `default ${defaults.compression}` },
-  { names: ['--upstream-timeout'], value: 'DURATION', help: `per export, e.g. 10s, 500ms; 0 = no limit (default ${defaults.timeoutMillis / 1000}s)` },
-  { names: ['--upstream-ca'], value: 'FILE', help: 'PEM CA bundle to verify the upstream with' },
-  { names: ['--upstream-cert'], value: 'FILE', help: 'PEM client certificate (mTLS; with --upstream-key)' },
-  { names: ['--upstream-key'], value: 'FILE', help: 'PEM client key (mTLS; with --upstream-cert)' },
-  { names: ['--upstream-insecure'], help: 'plaintext gRPC for a scheme-less host:port upstream (a URL scheme always decides)' },
-  { names: ['--grpc-endpoint'], value: 'HOST:PORT', help: `OTLP/gRPC listen address (default ${defaults.grpcEndpoint})` },
-  { names: ['--http-endpoint'], value: 'HOST:PORT', help: `OTLP/HTTP listen address (default ${defaults.httpEndpoint})` },
-  { names: ['--config'], value: 'FILE', help: 'Collector-shaped YAML configuration; flags override it' },
-  { names: ['--log-level'], value: logLevels.join('|'), help: `default ${defaults.logLevel}` },
-  { names: ['--help', '-h'], help: 'print this help and exit' },
-  { names: ['--version'], help: 'print the version and exit' },
-];
-
 function canonical(spec: FlagSpec): string {
   return spec.names[0];
 }
 
 const byName = new Map(flagSpecs.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
+
+/** Flags that may be given more than once, each value kept. */
+const repeatable = new Set(['--tags', '--upstream-header', '--forward-header']);
 
 function oneOf<T extends string>(known: readonly T[], flag: string, value: string): T {
   if ((known as readonly string[]).includes(value)) return value as T;
@@ -80,18 +79,43 @@ function nonEmpty(flag: string, value: string): string {
   return value;
 }
 
-function listenEndpoint(flag: string, value: string): string {
+/** Runs `check`, prefixing the plain Error it may throw with the flag. */
+function named<T>(flag: string, check: () => T): T {
   try {
-    return checkListenEndpoint(value);
+    return check();
   } catch (err) {
     throw new Error(`${flag}: ${(err as Error).message}`);
   }
 }
 
+function duration(flag: string, value: string, { positive = false } = {}): number {
+  const millis = parseDurationMillis(value);
+  if (millis === undefined) throw new Error(`${flag}: expected a duration like 10s or 500ms, got "${value}"`);
+  if (positive && millis === 0) throw new Error(`${flag}: must be more than 0`);
+  return millis;
+}
+
+function byteSize(flag: string, value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined) throw new Error(`${flag}: expected a size in bytes, e.g. 4194304 or 4MiB, got "${value}"`);
+  const problem = checkMinBytes(bytes, minByteLimit);
+  if (problem !== undefined) throw new Error(`${flag}: ${problem}`);
+  return bytes;
+}
+
+function forwardHeaders(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  if (values.includes('none')) {
+    if (values.length > 1) throw new Error('--forward-header: none cannot be combined with header names');
+    return [];
+  }
+  return [...new Set(values.map((name) => named('--forward-header', () => checkForwardHeader(name))))];
+}
+
 /** Parses argv (without node and the script). Throws TaggerError(CONFIG) listing every problem. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const problems: string[] = [];
-  const tags: string[] = [];
+  const lists = new Map<string, string[]>();
   const headers: Record<string, string> = {};
   const values = new Map<string, string>();
   const booleans = new Set<string>();
@@ -118,8 +142,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       problems.push(`${name} needs a value (${spec.value})`);
       continue;
     }
-    if (flag === '--tags') tags.push(value);
-    else if (flag === '--upstream-header') {
+    if (flag === '--upstream-header') {
       try {
         const at = value.indexOf('=');
         if (at === -1) throw new Error(`"${value}" has no "="; expected K=V`);
@@ -128,40 +151,57 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       } catch (err) {
         problems.push(`--upstream-header: ${(err as Error).message}`);
       }
-    } else values.set(flag, value);
+    } else if (repeatable.has(flag)) lists.set(flag, [...(lists.get(flag) ?? []), value]);
+    else values.set(flag, value);
   }
 
-  const get = <T>(flag: string, convert: (value: string) => T): T | undefined => {
-    const value = values.get(flag);
-    if (value === undefined) return undefined;
+  const attempt = <T>(fn: () => T): T | undefined => {
     try {
-      return convert(value);
+      return fn();
     } catch (err) {
       problems.push((err as Error).message);
       return undefined;
     }
   };
+  const get = <T>(flag: string, convert: (value: string) => T): T | undefined => {
+    const value = values.get(flag);
+    return value === undefined ? undefined : attempt(() => convert(value));
+  };
+  const file = (flag: string) => get(flag, (v) => nonEmpty(flag, v));
+  const listen = (flag: string) => get(flag, (v) => named(flag, () => checkListenEndpoint(v)));
+  const flagged = (flag: string) => (booleans.has(flag) ? true : undefined);
 
   const args: CliArgs = {
-    tags,
+    tags: lists.get('--tags') ?? [],
     collision: get('--collision', (v) => oneOf(collisionPolicies, '--collision', v)),
     collisionPrefix: get('--collision-prefix', (v) => nonEmpty('--collision-prefix', v)),
     upstream: get('--upstream', (v) => nonEmpty('--upstream', v)),
     upstreamProtocol: get('--upstream-protocol', (v) => oneOf(otlpProtocols, '--upstream-protocol', v)),
     upstreamHeaders: headers,
     upstreamCompression: get('--upstream-compression', (v) => oneOf(compressions, '--upstream-compression', v)),
-    upstreamTimeoutMillis: get('--upstream-timeout', (v) => {
-      const millis = parseDurationMillis(v);
-      if (millis === undefined) throw new Error(`--upstream-timeout: expected a duration like 10s or 500ms, got "${v}"`);
-      return millis;
-    }),
-    upstreamCa: get('--upstream-ca', (v) => nonEmpty('--upstream-ca', v)),
-    upstreamCert: get('--upstream-cert', (v) => nonEmpty('--upstream-cert', v)),
-    upstreamKey: get('--upstream-key', (v) => nonEmpty('--upstream-key', v)),
-    upstreamInsecure: booleans.has('--upstream-insecure') ? true : undefined,
-    grpcEndpoint: get('--grpc-endpoint', (v) => listenEndpoint('--grpc-endpoint', v)),
-    httpEndpoint: get('--http-endpoint', (v) => listenEndpoint('--http-endpoint', v)),
-    config: get('--config', (v) => nonEmpty('--config', v)),
+    upstreamTimeoutMillis: get('--upstream-timeout', (v) => duration('--upstream-timeout', v)),
+    upstreamCa: file('--upstream-ca'),
+    upstreamCert: file('--upstream-cert'),
+    upstreamKey: file('--upstream-key'),
+    upstreamServerName: get('--upstream-server-name', (v) => nonEmpty('--upstream-server-name', v)),
+    upstreamInsecureSkipVerify: flagged('--upstream-insecure-skip-verify'),
+    upstreamInsecure: flagged('--upstream-insecure'),
+    upstreamMaxRequestBytes: get('--upstream-max-request-bytes', (v) => byteSize('--upstream-max-request-bytes', v)),
+    delivery: get('--delivery', (v) => oneOf(deliveryModes, '--delivery', v)),
+    queueDir: file('--queue-dir'),
+    queueMaxBytes: get('--queue-max-bytes', (v) => byteSize('--queue-max-bytes', v)),
+    fsync: get('--fsync', (v) => named('--fsync', () => parseFsync(v))),
+    maxInflightBytes: get('--max-inflight-bytes', (v) => byteSize('--max-inflight-bytes', v)),
+    shutdownTimeoutMillis: get('--shutdown-timeout', (v) => duration('--shutdown-timeout', v, { positive: true })),
+    grpcEndpoint: listen('--grpc-endpoint'),
+    httpEndpoint: listen('--http-endpoint'),
+    tlsCert: file('--tls-cert'),
+    tlsKey: file('--tls-key'),
+    tlsClientCa: file('--tls-client-ca'),
+    authTokenFile: file('--auth-token-file'),
+    forwardHeaders: attempt(() => forwardHeaders(lists.get('--forward-header'))),
+    adminEndpoint: get('--admin-endpoint', (v) => (v === 'off' || v === 'none' ? null : named('--admin-endpoint', () => checkListenEndpoint(v)))),
+    config: file('--config'),
     logLevel: get('--log-level', (v) => oneOf(logLevels, '--log-level', v)),
     help: booleans.has('--help'),
     version: booleans.has('--version'),
@@ -175,29 +215,4 @@ export function configError(problems: readonly string[]): TaggerError {
   const message =
     problems.length === 1 ? problems[0] : `${problems.length} configuration errors:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
   return new TaggerError(ErrorCode.CONFIG, message);
-}
-
-/** `--help` text. */
-export function usage(): string {
-  const lines = flagSpecs.flatMap((spec) => [
-    `  ${spec.names.join(', ')}${spec.value === undefined ? '' : ` ${spec.value}`}`,
-    `        ${spec.help}`,
-  ]);
-  return [
-    'Usage: otlp-tagger [flags]',
-    '',
-    'Receives OTLP (gRPC and HTTP), adds tags to the resource of every span, log record and',
-    'metric, and forwards upstream over OTLP.',
-    '',
-    'Flags:',
-    ...lines,
-    '',
-    'Tag values: ${VAR} / ${VAR:default} read the environment (an empty variable counts as unset;',
-    '${VAR} unset drops the tag); $<VAR:default> is the same, for shells and YAML where ${} is taken.',
-    'Precedence: flags > --config YAML > OTEL_EXPORTER_OTLP_* environment > defaults.',
-    '',
-    'Example:',
-    "  otlp-tagger --tags 'env=uat,account=$<ACCT:none>' --upstream http://tempo:4317",
-    '',
-  ].join('\n');
 }

@@ -1,16 +1,19 @@
 /**
- * The startup lines: where it listens, what it serves and exports to, which tags it adds. Safe to
- * log: header values are shown only for an allow-list of harmless names.
+ * The startup lines: where it listens, what it serves and exports to, how it delivers, which
+ * tags it adds. Safe to log: header values are shown only for an allow-list of harmless names,
+ * and files (certificates, keys, the auth token) by their path only.
  */
 import { allSignals, type Signal } from '../otlp/signal.js';
 import type { Tag, TagValue } from '../processor/tag-types.js';
-import type { Config, ExporterConfig, OtlpExporterConfig } from './config.js';
+import { formatBytes } from './byte-size.js';
+import type { Config, DeliveryConfig, ExporterConfig, OtlpExporterConfig, ReceiversConfig, ReceiverTlsConfig, RetryConfig } from './config.js';
 import { formatMillis } from './duration.js';
 
 /** Actual listen addresses (ports resolved); structurally `ServiceAddresses` of src/service.ts. */
 export interface ListenAddresses {
   readonly grpc?: string;
   readonly http?: string;
+  readonly admin?: string;
 }
 
 /** Headers whose values say who, not how to get in. */
@@ -62,11 +65,54 @@ function describeExporter(exporter: ExporterConfig, served: readonly Signal[]): 
   );
 }
 
+function describeReceiverTls(tls: ReceiverTlsConfig | null): string {
+  if (tls === null) return 'plaintext';
+  return `tls (cert ${tls.certFile}${tls.clientCaFile === undefined ? '' : `, client certificates required, CA ${tls.clientCaFile}`})`;
+}
+
+function describeReceivers(config: Config): string {
+  const { grpc, http, authTokenFile, forwardHeaders }: ReceiversConfig = config.receivers;
+  const { limits } = config;
+  const each = [grpc === null ? [] : [`grpc ${describeReceiverTls(grpc.tls)}`], http === null ? [] : [`http ${describeReceiverTls(http.tls)}`]].flat();
+  return (
+    `receivers: ${each.join(', ')}; ` +
+    `auth ${authTokenFile === undefined ? 'off' : `bearer token from ${authTokenFile}`}; ` +
+    `forwarding ${forwardHeaders.length === 0 ? 'no headers' : forwardHeaders.join(',')}; ` +
+    `limits ${limits.maxConnections} connections, header timeout ${formatMillis(limits.headerTimeoutMillis)}, ` +
+    `request timeout ${formatMillis(limits.requestTimeoutMillis)}`
+  );
+}
+
+/** `retries every 500ms to 2s (×1.5, ±0.5) for up to 5s`; also in `--help`. */
+export function describeRetry(retry: RetryConfig): string {
+  if (!retry.enabled) return 'retries off';
+  const window = retry.maxElapsedMillis === 0 ? 'no time limit' : `for up to ${formatMillis(retry.maxElapsedMillis)}`;
+  return `retries every ${formatMillis(retry.initialIntervalMillis)} to ${formatMillis(retry.maxIntervalMillis)} (×${retry.multiplier}, ±${retry.randomizationFactor}) ${window}`;
+}
+
+function describeDelivery(delivery: DeliveryConfig, exporter: ExporterConfig): string {
+  const mode =
+    delivery.mode === 'sync'
+      ? 'sync (clients hear success once the upstream accepted)'
+      : delivery.queueDir === undefined
+        ? `queue in memory, ${formatBytes(delivery.queueMaxBytes)} (lost on exit)`
+        : `queue on disk in ${delivery.queueDir}, ${formatBytes(delivery.queueMaxBytes)}, ` +
+          `fsync ${delivery.fsync === 'always' ? 'always' : `every ${formatMillis(delivery.fsync)}`}`;
+  const split = exporter.type === 'otlp' ? `, requests split above ${formatBytes(delivery.upstreamMaxRequestBytes)}` : '';
+  return (
+    `delivery: ${mode}; ${describeRetry(delivery.retry)}${split}; ` +
+    `in flight at most ${formatBytes(delivery.maxInflightBytes)}; shutdown timeout ${formatMillis(delivery.shutdownTimeoutMillis)}`
+  );
+}
+
 export function describeConfig(config: Config, addresses: ListenAddresses): string[] {
   const served = allSignals.filter((signal) => config.pipelines[signal]);
+  const admin = config.admin === null ? 'off' : (addresses.admin ?? config.admin.endpoint);
   return [
-    `listening grpc=${addresses.grpc ?? 'off'} http=${addresses.http ?? 'off'}`,
+    `listening grpc=${addresses.grpc ?? 'off'} http=${addresses.http ?? 'off'} admin=${admin}`,
+    describeReceivers(config),
     describeExporter(config.exporter, served),
+    describeDelivery(config.delivery, config.exporter),
     describeTags(config),
   ];
 }

@@ -25,6 +25,27 @@ export function splitListenEndpoint(text: string): { host: string; port: number 
   return { host: match[1], port: Number(match[2]) };
 }
 
+/** Every interface: `:port`, `0.0.0.0:port`, `[::]:port`. */
+export function isWildcardHost(host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '[::]';
+}
+
+/** An address of this machine as seen from itself: a wildcard, loopback or `localhost`. */
+export function isThisHost(host: string): boolean {
+  return isWildcardHost(host) || isLoopbackHost(host);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+/** Whether two listen addresses would compete for one port (port 0 never does). */
+export function sharePort(a: string, b: string): boolean {
+  const x = splitListenEndpoint(a);
+  const y = splitListenEndpoint(b);
+  return x.port !== 0 && x.port === y.port && (x.host === y.host || isWildcardHost(x.host) || isWildcardHost(y.host));
+}
+
 const hasScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 function parseHttpUrl(text: string): URL {

@@ -1,4 +1,5 @@
-/** Validation of exporter headers (HTTP headers / gRPC metadata) from flags, YAML and env. */
+/** Validation of header names and values (HTTP headers / gRPC metadata) from flags, YAML and env. */
+import { isForwardableGrpcKey, isReservedHeader } from '../exporter/forwarded-headers.js';
 
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -16,4 +17,16 @@ export function checkHeader(name: string, value: string): [string, string] {
   // A CR, LF or NUL would split or truncate the header on the wire.
   if (/[\r\n\0]/.test(value)) throw new Error(`header "${name}" has a line break or NUL in its value`);
   return [lower, value];
+}
+
+/**
+ * Checks the name of a header to forward from clients to the upstream and returns it lower-cased.
+ * Whatever comes in must be able to go out as gRPC metadata, and headers the protocol layer sets
+ * itself (content-type, host, user-agent, …) are never forwarded (src/exporter/forwarded-headers.ts).
+ */
+export function checkForwardHeader(name: string): string {
+  const [lower] = checkHeader(name, '');
+  if (isReservedHeader(lower) || lower === 'user-agent') throw new Error(`header "${name}" is set by the protocol itself and cannot be forwarded`);
+  if (!isForwardableGrpcKey(lower)) throw new Error(`header "${name}" cannot be gRPC metadata (letters, digits, "_", "." and "-" only)`);
+  return lower;
 }

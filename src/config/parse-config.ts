@@ -1,19 +1,23 @@
 /**
  * The one validating parse: YAML (`unknown`) + flags + environment → a complete, frozen Config.
  * Precedence: flags > YAML > OTEL_EXPORTER_OTLP_* > defaults. Every problem found is reported in
- * one TaggerError(CONFIG), one per line; warnings go to `warn`.
+ * one TaggerError(CONFIG), one per line; warnings go to `warn`. Besides reading its arguments it
+ * only checks that the TLS and token files it names are readable (resolve-receivers.ts).
  */
 import { allSignals, type Signal } from '../otlp/signal.js';
 import { mergeTags, parseTagSpec, type Env } from '../processor/tag-spec.js';
 import type { Tag } from '../processor/tag-types.js';
 import { configError, type CliArgs } from './cli-args.js';
-import { deepFreeze, defaults, type Config, type ExporterConfig, type ReceiversConfig } from './config.js';
-import { splitListenEndpoint, urlHostPort } from './endpoint.js';
+import { deepFreeze, defaults, type AdminConfig, type Config, type ExporterConfig, type ReceiversConfig } from './config.js';
+import { isThisHost, isWildcardHost, sharePort, splitListenEndpoint, urlHostPort } from './endpoint.js';
 import { expandEnv } from './expand-env.js';
 import { readOtlpEnv } from './otlp-env.js';
+import { readYamlConfig, type AdminLayer } from './read-yaml-config.js';
 import type { ExporterLayer } from './read-yaml-exporter.js';
-import { readYamlConfig, type ReceiversLayer } from './read-yaml-config.js';
+import { resolveDelivery } from './resolve-delivery.js';
 import { resolveExporter } from './resolve-exporter.js';
+import { resolveLimits } from './resolve-limits.js';
+import { resolveReceivers } from './resolve-receivers.js';
 
 export interface ParseConfigOptions {
   /** Flags, already checked by `parseCliArgs`. */
@@ -34,7 +38,14 @@ function flagsLayer(args: CliArgs): ExporterLayer {
     headers: args.upstreamHeaders,
     compression: args.upstreamCompression,
     timeoutMillis: args.upstreamTimeoutMillis,
-    tls: { insecure: args.upstreamInsecure, caFile: args.upstreamCa, certFile: args.upstreamCert, keyFile: args.upstreamKey },
+    tls: {
+      insecure: args.upstreamInsecure,
+      caFile: args.upstreamCa,
+      certFile: args.upstreamCert,
+      keyFile: args.upstreamKey,
+      insecureSkipVerify: args.upstreamInsecureSkipVerify,
+      serverName: args.upstreamServerName,
+    },
   };
 }
 
@@ -48,45 +59,29 @@ function upstreamFlagsGiven(args: CliArgs): string[] {
     ['--upstream-ca', args.upstreamCa],
     ['--upstream-cert', args.upstreamCert],
     ['--upstream-key', args.upstreamKey],
+    ['--upstream-server-name', args.upstreamServerName],
+    ['--upstream-insecure-skip-verify', args.upstreamInsecureSkipVerify],
     ['--upstream-insecure', args.upstreamInsecure],
+    ['--upstream-max-request-bytes', args.upstreamMaxRequestBytes],
   ];
   return given.filter(([, value]) => value !== undefined).map(([flag]) => flag);
 }
 
-function resolveReceivers(args: CliArgs, yaml: ReceiversLayer | undefined, errors: string[]): ReceiversConfig {
-  const base: ReceiversLayer = yaml ?? { grpc: {}, http: {} };
-  const receivers: ReceiversConfig = {
-    grpc:
-      base.grpc === null && args.grpcEndpoint === undefined
-        ? null
-        : {
-            endpoint: args.grpcEndpoint ?? base.grpc?.endpoint ?? defaults.grpcEndpoint,
-            maxRecvMsgSizeBytes: base.grpc?.maxRecvMsgSizeBytes ?? defaults.grpcMaxRecvMsgSizeBytes,
-          },
-    http:
-      base.http === null && args.httpEndpoint === undefined
-        ? null
-        : {
-            endpoint: args.httpEndpoint ?? base.http?.endpoint ?? defaults.httpEndpoint,
-            maxRequestBodyBytes: base.http?.maxRequestBodyBytes ?? defaults.httpMaxRequestBodyBytes,
-          },
-  };
-  if (receivers.grpc !== null && receivers.http !== null) {
-    const g = splitListenEndpoint(receivers.grpc.endpoint);
-    const h = splitListenEndpoint(receivers.http.endpoint);
-    if (g.port !== 0 && g.port === h.port && (g.host === h.host || isWildcard(g.host) || isWildcard(h.host))) {
-      errors.push(`receivers: gRPC (${receivers.grpc.endpoint}) and HTTP (${receivers.http.endpoint}) cannot share a port`);
+/** Flags > YAML (`extensions.health_check`, enabled per `service.extensions`) > default. */
+function resolveAdmin(flag: string | null | undefined, yaml: AdminLayer | null | undefined): AdminConfig | null {
+  if (flag !== undefined) return flag === null ? null : { endpoint: flag };
+  if (yaml === null) return null;
+  return { endpoint: yaml?.endpoint ?? defaults.adminEndpoint };
+}
+
+function checkAdminPort(admin: AdminConfig | null, receivers: ReceiversConfig, errors: string[]): void {
+  if (admin === null) return;
+  const listeners = [['gRPC', receivers.grpc], ['HTTP', receivers.http]] as const;
+  for (const [name, receiver] of listeners) {
+    if (receiver !== null && sharePort(admin.endpoint, receiver.endpoint)) {
+      errors.push(`the admin endpoint (${admin.endpoint}) and the ${name} receiver (${receiver.endpoint}) cannot share a port`);
     }
   }
-  return receivers;
-}
-
-function isWildcard(host: string): boolean {
-  return host === '' || host === '0.0.0.0' || host === '[::]';
-}
-
-function isThisHost(host: string): boolean {
-  return isWildcard(host) || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** An upstream on one of our own listen addresses would send every request back to us, forever. */
@@ -102,7 +97,7 @@ function checkNoLoop(exporter: ExporterConfig, receivers: ReceiversConfig, serve
     seen.add(hostPort);
     for (const endpoint of listening) {
       const own = splitListenEndpoint(endpoint);
-      if (own.port === up.port && (up.host === own.host || (isThisHost(up.host) && (isWildcard(own.host) || isThisHost(own.host))))) {
+      if (own.port === up.port && (up.host === own.host || (isThisHost(up.host) && (isWildcardHost(own.host) || isThisHost(own.host))))) {
         errors.push(`the upstream ${hostPort} is this process's own listen address ${endpoint}: it would export to itself`);
       }
     }
@@ -113,7 +108,7 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
   const args = options.args ?? noArgs;
   const errors: string[] = [];
   const warnings: string[] = [];
-  const yaml = readYamlConfig(expandEnv(raw, env, { errors, warnings }), env, errors);
+  const yaml = readYamlConfig(expandEnv(raw, env, { errors, warnings }), env, errors, warnings);
 
   const flagTags: Tag[][] = args.tags.map((spec) => {
     try {
@@ -124,7 +119,7 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     }
   });
 
-  const receivers = resolveReceivers(args, yaml.receivers, errors);
+  const receivers = resolveReceivers(args, yaml.receivers, { errors, warnings });
   const pipelines = yaml.pipelines ?? { traces: true, logs: true, metrics: true };
   const served = allSignals.filter((signal) => pipelines[signal]);
   const exporter = resolveExporter(
@@ -139,6 +134,15 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     );
   }
   checkNoLoop(exporter, receivers, served, errors);
+  const delivery = resolveDelivery(
+    { args, exporter: yaml.exporter, shutdownTimeoutMillis: yaml.shutdownTimeoutMillis, maxInflightBytes: yaml.maxInflightBytes },
+    exporter,
+    errors,
+  );
+  const admin = resolveAdmin(args.adminEndpoint, yaml.admin);
+  checkAdminPort(admin, receivers, errors);
+  const tags = mergeTags(yaml.tags?.tags ?? [], ...flagTags);
+  const limits = resolveLimits(yaml.receivers, tags, errors);
 
   for (const warning of warnings) options.warn?.(warning);
   if (errors.length > 0) throw configError([...new Set(errors)]);
@@ -146,7 +150,7 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     receivers,
     processor: {
       rules: {
-        tags: mergeTags(yaml.tags?.tags ?? [], ...flagTags),
+        tags,
         defaultPolicy: args.collision ?? yaml.tags?.collision ?? defaults.collision,
         policies: yaml.tags?.policies ?? {},
         prefix: args.collisionPrefix ?? yaml.tags?.prefix ?? defaults.prefix,
@@ -155,5 +159,8 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     exporter,
     pipelines,
     log: { level: args.logLevel ?? yaml.logLevel ?? defaults.logLevel },
+    delivery,
+    admin,
+    limits,
   });
 }

@@ -3,6 +3,9 @@
  * onto `errors` and returns `undefined` when the value does not fit, so that one pass reports
  * every problem.
  */
+import { formatBytes, parseByteSize } from './byte-size.js';
+import { parseDurationMillis } from './duration.js';
+import { checkListenEndpoint } from './endpoint.js';
 
 /** How a value is shown in messages: strings quoted, containers by kind. */
 export function show(value: unknown): string {
@@ -74,4 +77,58 @@ export function readStringList(value: unknown, path: string, errors: string[]): 
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
   errors.push(`${path}: expected a list of names, got ${show(value)}`);
   return undefined;
+}
+
+/** A Go duration string (`10s`, `500ms`) or `0`, in whole milliseconds (duration.ts). */
+export function readDuration(value: unknown, path: string, errors: string[]): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const millis = typeof value === 'string' ? parseDurationMillis(value) : value === 0n || value === 0 ? 0 : undefined;
+  if (millis === undefined) errors.push(`${path}: expected a duration like 10s or 500ms, got ${show(value)}`);
+  return millis;
+}
+
+/** A size in bytes: an integer, or a string such as `256MiB` (byte-size.ts); at least `min`. */
+export function readByteSize(value: unknown, path: string, errors: string[], min = 1): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const bytes =
+    typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : typeof value === 'string' ? parseByteSize(value) : undefined;
+  if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+    errors.push(`${path}: expected a size in bytes, e.g. 4194304 or 4MiB, got ${show(value)}`);
+    return undefined;
+  }
+  const problem = checkMinBytes(bytes, min);
+  if (problem !== undefined) errors.push(`${path}: ${problem}`);
+  return problem === undefined ? bytes : undefined;
+}
+
+/** Why `bytes` is too small, or undefined. */
+export function checkMinBytes(bytes: number, min: number): string | undefined {
+  if (bytes >= min) return undefined;
+  return min === 1 ? `must be at least 1 byte, got ${bytes}` : `must be at least ${formatBytes(min)} (${min} bytes), got ${bytes}`;
+}
+
+/** A finite number (YAML float or integer, or a numeric string from the environment). */
+export function readNumber(value: unknown, path: string, errors: string[]): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const n =
+    typeof value === 'bigint'
+      ? Number(value)
+      : typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)
+        ? Number(value)
+        : value;
+  if (typeof n === 'number' && Number.isFinite(n)) return n;
+  errors.push(`${path}: expected a number, got ${show(value)}`);
+  return undefined;
+}
+
+/** A listen address, `host:port` (endpoint.ts). */
+export function readListenEndpoint(value: unknown, path: string, errors: string[]): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  try {
+    if (typeof value !== 'string') throw new Error(`expected "host:port" (e.g. 0.0.0.0:4317), got ${show(value)}`);
+    return checkListenEndpoint(value);
+  } catch (err) {
+    errors.push(`${path}: ${(err as Error).message}`);
+    return undefined;
+  }
 }

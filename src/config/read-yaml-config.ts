@@ -4,22 +4,19 @@
  * with its path; nothing here throws.
  *
  * Components are named `type` or `type/name`, as in the Collector. otlp-tagger runs one receiver,
- * one processor and one exporter for all pipelines, so the pipelines must agree on them.
+ * one processor and one exporter for all pipelines, so the pipelines must agree on them. The one
+ * extension it knows, health_check, is its admin endpoint. `service` also takes two keys of our
+ * own: `shutdown_timeout` and `max_inflight_bytes`.
  */
 import type { LogLevel } from '../logger.js';
 import { allSignals, type Signal } from '../otlp/signal.js';
 import type { Env } from '../processor/tag-spec.js';
 import type { CollisionPolicy, Tag } from '../processor/tag-types.js';
-import { logLevels, MiB } from './config.js';
-import { checkListenEndpoint } from './endpoint.js';
+import { logLevels, minByteLimit } from './config.js';
 import { readExporter, type ExporterLayer } from './read-yaml-exporter.js';
+import { readOtlpReceiver, type ReceiversLayer } from './read-yaml-receiver.js';
 import { readAgentTags } from './read-yaml-tags.js';
-import { checkKeys, join, readMap, readOneOf, readPositiveInteger, readStringList, show } from './read-value.js';
-
-export interface ReceiversLayer {
-  readonly grpc: { readonly endpoint?: string; readonly maxRecvMsgSizeBytes?: number } | null;
-  readonly http: { readonly endpoint?: string; readonly maxRequestBodyBytes?: number } | null;
-}
+import { checkKeys, join, readByteSize, readDuration, readListenEndpoint, readMap, readOneOf, readStringList, show } from './read-value.js';
 
 export interface TagsLayer {
   readonly tags: readonly Tag[];
@@ -28,64 +25,38 @@ export interface TagsLayer {
   readonly policies: Readonly<Record<string, CollisionPolicy>>;
 }
 
+export interface AdminLayer {
+  readonly endpoint?: string;
+}
+
 export interface YamlLayer {
   readonly receivers?: ReceiversLayer;
   readonly tags?: TagsLayer;
   readonly exporter?: ExporterLayer;
   readonly pipelines?: Readonly<Record<Signal, boolean>>;
   readonly logLevel?: LogLevel;
+  /** `undefined`: the file says nothing (default on); `null`: `service.extensions` leaves health_check out. */
+  readonly admin?: AdminLayer | null;
+  /** `service.shutdown_timeout`, our own key. */
+  readonly shutdownTimeoutMillis?: number;
+  /** `service.max_inflight_bytes`, our own key. */
+  readonly maxInflightBytes?: number;
 }
 
-type Kind = 'receivers' | 'processors' | 'exporters';
+type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
 
 const knownTypes: Record<Kind, readonly string[]> = {
   receivers: ['otlp'],
   processors: ['agent_tags'],
   exporters: ['otlp', 'otlphttp', 'debug'],
+  extensions: ['health_check'],
 };
 
-function endpointOf(value: unknown, path: string, errors: string[]): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  try {
-    if (typeof value !== 'string') throw new Error(`expected "host:port" (e.g. 0.0.0.0:4317), got ${show(value)}`);
-    return checkListenEndpoint(value);
-  } catch (err) {
-    errors.push(`${path}: ${(err as Error).message}`);
-    return undefined;
-  }
-}
-
-function readOtlpReceiver(value: unknown, path: string, errors: string[]): ReceiversLayer | undefined {
+function readHealthCheck(value: unknown, path: string, errors: string[]): AdminLayer | undefined {
   const map = readMap(value, path, errors);
   if (map === undefined) return undefined;
-  checkKeys(map, path, ['protocols'], errors);
-  const protocolsPath = join(path, 'protocols');
-  const protocols = readMap(map.protocols, protocolsPath, errors);
-  if (protocols === undefined) return undefined;
-  checkKeys(protocols, protocolsPath, ['grpc', 'http'], errors);
-  if (!('grpc' in protocols) && !('http' in protocols)) {
-    errors.push(`${protocolsPath}: must enable grpc, http or both`);
-    return undefined;
-  }
-  let grpc: ReceiversLayer['grpc'] = null;
-  if ('grpc' in protocols) {
-    const p = join(protocolsPath, 'grpc');
-    const g = readMap(protocols.grpc, p, errors) ?? {};
-    checkKeys(g, p, ['endpoint', 'max_recv_msg_size_mib'], errors);
-    const mib = readPositiveInteger(g.max_recv_msg_size_mib, join(p, 'max_recv_msg_size_mib'), errors);
-    grpc = { endpoint: endpointOf(g.endpoint, join(p, 'endpoint'), errors), maxRecvMsgSizeBytes: mib === undefined ? undefined : mib * MiB };
-  }
-  let http: ReceiversLayer['http'] = null;
-  if ('http' in protocols) {
-    const p = join(protocolsPath, 'http');
-    const h = readMap(protocols.http, p, errors) ?? {};
-    checkKeys(h, p, ['endpoint', 'max_request_body_size'], errors);
-    http = {
-      endpoint: endpointOf(h.endpoint, join(p, 'endpoint'), errors),
-      maxRequestBodyBytes: readPositiveInteger(h.max_request_body_size, join(p, 'max_request_body_size'), errors),
-    };
-  }
-  return { grpc, http };
+  checkKeys(map, path, ['endpoint'], errors);
+  return { endpoint: readListenEndpoint(map.endpoint, join(path, 'endpoint'), errors) };
 }
 
 /** Reads every component of one kind; the result maps component id → what it read (or undefined on error). */
@@ -113,16 +84,18 @@ function readComponents<T>(
 interface Pipelines {
   readonly served: Readonly<Record<Signal, boolean>>;
   /** The component id each kind uses, when the pipelines name one. */
-  readonly used: Readonly<Record<Kind, string | undefined>>;
+  readonly used: Readonly<Record<PipelineKind, string | undefined>>;
 }
 
-function readPipelines(value: unknown, defined: Record<Kind, Map<string, unknown>>, errors: string[]): Pipelines | undefined {
+type PipelineKind = Exclude<Kind, 'extensions'>;
+
+function readPipelines(value: unknown, defined: Record<PipelineKind, Map<string, unknown>>, errors: string[]): Pipelines | undefined {
   const path = 'service.pipelines';
   const map = readMap(value, path, errors);
   if (map === undefined) return undefined;
   checkKeys(map, path, allSignals, errors, 'pipeline');
   const served = { traces: false, logs: false, metrics: false };
-  const lists: Record<Kind, Map<string, string>> = { receivers: new Map(), processors: new Map(), exporters: new Map() };
+  const lists: Record<PipelineKind, Map<string, string>> = { receivers: new Map(), processors: new Map(), exporters: new Map() };
   for (const signal of allSignals) {
     if (!(signal in map)) continue;
     served[signal] = true;
@@ -148,7 +121,7 @@ function readPipelines(value: unknown, defined: Record<Kind, Map<string, unknown
     errors.push(`${path}: no pipeline; define at least one of traces, logs, metrics`);
     return undefined;
   }
-  const used = { receivers: undefined, processors: undefined, exporters: undefined } as Record<Kind, string | undefined>;
+  const used = { receivers: undefined, processors: undefined, exporters: undefined } as Record<PipelineKind, string | undefined>;
   for (const kind of ['receivers', 'processors', 'exporters'] as const) {
     const ids = new Set(lists[kind].values());
     if (ids.size > 1) {
@@ -162,25 +135,54 @@ function readPipelines(value: unknown, defined: Record<Kind, Map<string, unknown
 }
 
 /** Without pipelines, a kind's only component is the one used; several need pipelines to choose. */
-function soleComponent(kind: Kind, defined: Map<string, unknown>, errors: string[]): string | undefined {
+function soleComponent(kind: Kind, defined: Map<string, unknown>, errors: string[], chooser = 'service.pipelines'): string | undefined {
   if (defined.size > 1) {
-    errors.push(`${kind}: ${[...defined.keys()].join(', ')} are defined; choose one with service.pipelines`);
+    errors.push(`${kind}: ${[...defined.keys()].join(', ')} are defined; choose one with ${chooser}`);
     return undefined;
   }
   return [...defined.keys()][0];
 }
 
-export function readYamlConfig(raw: unknown, env: Env, errors: string[]): YamlLayer {
+/**
+ * The admin endpoint, as the Collector enables extensions: with `service.extensions` given, only
+ * a health_check listed there runs. Unlike the Collector, no `service.extensions` at all means
+ * "the default": on, with the one health_check defined, if any.
+ */
+function pickAdmin(
+  service: Record<string, unknown>,
+  defined: Map<string, AdminLayer | undefined>,
+  errors: string[],
+  warnings: string[],
+): AdminLayer | null | undefined {
+  const path = 'service.extensions';
+  if (service.extensions === null || service.extensions === undefined) {
+    return soleComponent('extensions', defined, errors, path) === undefined ? undefined : [...defined.values()][0];
+  }
+  const listed = readStringList(service.extensions, path, errors) ?? [];
+  for (const id of listed) {
+    if (!defined.has(id)) errors.push(`${path}: ${show(id)} is not defined under extensions`);
+  }
+  if (listed.length > 1) errors.push(`${path}: expected at most one extension (health_check), got ${listed.length}`);
+  for (const id of defined.keys()) {
+    if (!listed.includes(id)) warnings.push(`extensions.${id} is defined but not listed in ${path}: not started`);
+  }
+  return listed.length === 0 ? null : defined.get(listed[0]);
+}
+
+export function readYamlConfig(raw: unknown, env: Env, errors: string[], warnings: string[] = []): YamlLayer {
   const root = readMap(raw, 'the configuration', errors);
   if (root === undefined) return {};
-  checkKeys(root, '', ['receivers', 'processors', 'exporters', 'service'], errors, 'section');
+  checkKeys(root, '', ['receivers', 'processors', 'exporters', 'extensions', 'service'], errors, 'section');
 
   const receivers = readComponents(root, 'receivers', (_type, value, path) => readOtlpReceiver(value, path, errors), errors);
   const processors = readComponents(root, 'processors', (_type, value, path) => readAgentTags(value, path, env, errors), errors);
   const exporters = readComponents(root, 'exporters', (type, value, path) => readExporter(type, value, path, errors), errors);
+  const extensions = readComponents(root, 'extensions', (_type, value, path) => readHealthCheck(value, path, errors), errors);
 
   const service = readMap(root.service, 'service', errors) ?? {};
-  checkKeys(service, 'service', ['pipelines', 'telemetry'], errors);
+  checkKeys(service, 'service', ['pipelines', 'telemetry', 'extensions', 'shutdown_timeout', 'max_inflight_bytes'], errors);
+  const shutdownTimeoutMillis = readDuration(service.shutdown_timeout, 'service.shutdown_timeout', errors);
+  if (shutdownTimeoutMillis === 0) errors.push('service.shutdown_timeout: must be more than 0');
   const telemetry = readMap(service.telemetry, 'service.telemetry', errors) ?? {};
   checkKeys(telemetry, 'service.telemetry', ['logs'], errors);
   const logs = readMap(telemetry.logs, 'service.telemetry.logs', errors) ?? {};
@@ -190,7 +192,7 @@ export function readYamlConfig(raw: unknown, env: Env, errors: string[]): YamlLa
   const defined = { receivers, processors, exporters };
   const pipelinesGiven = service.pipelines !== undefined && service.pipelines !== null;
   const pipelines = pipelinesGiven ? readPipelines(service.pipelines, defined, errors) : undefined;
-  const pick = <T>(kind: Kind, components: Map<string, T | undefined>): T | undefined => {
+  const pick = <T>(kind: PipelineKind, components: Map<string, T | undefined>): T | undefined => {
     const id = pipelinesGiven ? pipelines?.used[kind] : soleComponent(kind, components, errors);
     return id === undefined ? undefined : components.get(id);
   };
@@ -200,5 +202,8 @@ export function readYamlConfig(raw: unknown, env: Env, errors: string[]): YamlLa
     exporter: pick('exporters', exporters),
     pipelines: pipelines?.served,
     logLevel,
+    admin: pickAdmin(service, extensions, errors, warnings),
+    shutdownTimeoutMillis: shutdownTimeoutMillis === 0 ? undefined : shutdownTimeoutMillis,
+    maxInflightBytes: readByteSize(service.max_inflight_bytes, 'service.max_inflight_bytes', errors, minByteLimit),
   };
 }

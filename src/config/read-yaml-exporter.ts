@@ -1,13 +1,14 @@
 /**
  * `exporters.otlp` (gRPC), `exporters.otlphttp` (`encoding: proto|json`, per-signal
- * `traces_endpoint` etc.) and `exporters.debug`, with the Collector's key names. Endpoint URLs are
- * validated later, when the protocol and TLS settings from every source are known.
+ * `traces_endpoint` etc.) and `exporters.debug`, with the Collector's key names, plus delivery
+ * (read-yaml-delivery.ts) and our own `max_request_bytes`. Endpoint URLs are validated later,
+ * when the protocol and TLS settings from every source are known.
  */
 import type { Signal } from '../otlp/signal.js';
-import { compressions, debugVerbosities, type Compression, type DebugVerbosity, type OtlpProtocol } from './config.js';
-import { parseDurationMillis } from './duration.js';
+import { compressions, debugVerbosities, minByteLimit, type Compression, type DebugVerbosity, type OtlpProtocol } from './config.js';
 import { checkHeader } from './headers.js';
-import { checkKeys, join, readBoolean, readMap, readOneOf, readString, show } from './read-value.js';
+import { readRetryOnFailure, readSendingQueue, type QueueLayer, type RetryLayer } from './read-yaml-delivery.js';
+import { checkKeys, join, readBoolean, readByteSize, readDuration, readMap, readOneOf, readString, show } from './read-value.js';
 
 export interface TlsLayer {
   readonly insecure?: boolean;
@@ -34,9 +35,15 @@ export interface ExporterLayer {
   readonly compression?: Compression;
   readonly timeoutMillis?: number;
   readonly tls: TlsLayer;
+  /** Requests above it are split; `max_request_bytes`, our own key. */
+  readonly maxRequestBytes?: number;
+  /** Present when `sending_queue` is. */
+  readonly queue?: QueueLayer;
+  /** Present when `retry_on_failure` is. */
+  readonly retry?: RetryLayer;
 }
 
-const common = ['endpoint', 'headers', 'compression', 'timeout', 'tls'];
+const common = ['endpoint', 'headers', 'compression', 'timeout', 'tls', 'sending_queue', 'retry_on_failure', 'max_request_bytes'];
 const httpOnly = ['encoding', 'traces_endpoint', 'logs_endpoint', 'metrics_endpoint'];
 
 function readHeaders(value: unknown, path: string, errors: string[]): Record<string, string> {
@@ -57,13 +64,6 @@ function readHeaders(value: unknown, path: string, errors: string[]): Record<str
     }
   }
   return headers;
-}
-
-function readTimeout(value: unknown, path: string, errors: string[]): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const millis = typeof value === 'string' ? parseDurationMillis(value) : value === 0n || value === 0 ? 0 : undefined;
-  if (millis === undefined) errors.push(`${path}: expected a duration like 10s or 500ms, got ${show(value)}`);
-  return millis;
 }
 
 function readTls(value: unknown, path: string, errors: string[]): TlsLayer {
@@ -108,7 +108,10 @@ export function readExporter(type: string, value: unknown, path: string, errors:
     signalEndpoints,
     headers: readHeaders(map.headers, join(path, 'headers'), errors),
     compression: readOneOf(map.compression, join(path, 'compression'), compressions, errors),
-    timeoutMillis: readTimeout(map.timeout, join(path, 'timeout'), errors),
+    timeoutMillis: readDuration(map.timeout, join(path, 'timeout'), errors),
     tls: readTls(map.tls, join(path, 'tls'), errors),
+    maxRequestBytes: readByteSize(map.max_request_bytes, join(path, 'max_request_bytes'), errors, minByteLimit),
+    queue: 'sending_queue' in map ? readSendingQueue(map.sending_queue, join(path, 'sending_queue'), errors) : undefined,
+    retry: 'retry_on_failure' in map ? readRetryOnFailure(map.retry_on_failure, join(path, 'retry_on_failure'), errors) : undefined,
   };
 }

@@ -130,8 +130,8 @@ export function resolveExporter(sources: ExporterSources, problems: Problems): E
     caFile: flags?.tls.caFile ?? yamlOtlp?.tls.caFile ?? agreed('certificate')?.value,
     certFile: flags?.tls.certFile ?? yamlOtlp?.tls.certFile ?? agreed('clientCertificate')?.value,
     keyFile: flags?.tls.keyFile ?? yamlOtlp?.tls.keyFile ?? agreed('clientKey')?.value,
-    insecureSkipVerify: yamlOtlp?.tls.insecureSkipVerify ?? false,
-    serverName: yamlOtlp?.tls.serverName,
+    insecureSkipVerify: flags?.tls.insecureSkipVerify ?? yamlOtlp?.tls.insecureSkipVerify ?? false,
+    serverName: flags?.tls.serverName ?? yamlOtlp?.tls.serverName,
   };
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     errors.push('a client certificate and its key go together: give both (cert_file and key_file, --upstream-cert and --upstream-key) or neither');

@@ -78,11 +78,14 @@ async function runCli(t: Test, args: string[], env: Record<string, string> = {})
   return { code, stdout: cli.stdout.join('\n'), stderr: cli.stderr.join('\n') };
 }
 
+/** Free loopback ports for every listener, so that tests never collide on the defaults. */
+const loopback = ['--grpc-endpoint', '127.0.0.1:0', '--http-endpoint', '127.0.0.1:0', '--admin-endpoint', '127.0.0.1:0'];
+
 /** Starts the service on free loopback ports; returns the CLI and its bound addresses. */
 async function startService(t: Test, args: string[], env: Record<string, string> = {}) {
-  const cli = startCli(t, ['--grpc-endpoint', '127.0.0.1:0', '--http-endpoint', '127.0.0.1:0', ...args], env);
-  const m = await cli.waitFor('stderr', /"msg":"listening grpc=(\S+) http=(\S+)"/);
-  return { cli, grpc: m[1], http: m[2] };
+  const cli = startCli(t, [...loopback, ...args], env);
+  const m = await cli.waitFor('stderr', /"msg":"listening grpc=(\S+) http=(\S+) admin=(\S+)"/);
+  return { cli, grpc: m[1], http: m[2], admin: m[3] };
 }
 
 function writeConfig(t: Test, yaml: string): string {
@@ -107,10 +110,17 @@ t.test('--help prints every flag, the defaults and an example; exit 0', async (t
   t.equal(code, 0);
   t.equal(stderr, '');
   t.match(stdout, /^Usage: otlp-tagger \[flags\]/);
-  for (const flag of ['--tags', '--agent.tags', '--jaeger.tags', '--collision', '--upstream-protocol', '--upstream-insecure', '--config', '--version']) {
+  for (const flag of [
+    '--tags', '--agent.tags', '--jaeger.tags', '--collision', '--upstream-protocol', '--upstream-insecure', '--upstream-insecure-skip-verify',
+    '--upstream-server-name', '--upstream-max-request-bytes', '--delivery', '--queue-dir', '--queue-max-bytes', '--fsync',
+    '--max-inflight-bytes', '--shutdown-timeout', '--tls-cert', '--tls-key', '--tls-client-ca', '--auth-token-file', '--forward-header',
+    '--admin-endpoint', '--config', '--version',
+  ]) {
     t.match(stdout, flag);
   }
   t.match(stdout, /default 0\.0\.0\.0:4317/);
+  t.match(stdout, /default 0\.0\.0\.0:13133/);
+  t.match(stdout, /--delivery sync\|queue\n.*\(default sync\)/);
   t.match(stdout, "otlp-tagger --tags 'env=uat,account=$<ACCT:none>' --upstream http://tempo:4317");
   t.equal(short.code, 0);
   t.equal(short.stdout, stdout, '-h is --help');
@@ -129,6 +139,13 @@ t.test('configuration errors: message on stderr, exit 2, nothing on stdout', asy
     [['--tags=a=${1X}'], {}, 'otlp-tagger: --tags "a=${1X}": tag spec entry 1 "a=${1X}": invalid variable name "1X" in "${1X}" (expected letters, digits and _, not starting with a digit)'],
     [['--upstream', 'tempo'], {}, 'otlp-tagger: --upstream: expected host:port or an http:// or https:// URL, got "tempo"'],
     [['--config', '/nonexistent/otlp-tagger.yaml'], {}, "otlp-tagger: --config /nonexistent/otlp-tagger.yaml: cannot read: ENOENT: no such file or directory, open '/nonexistent/otlp-tagger.yaml'"],
+    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', '/nonexistent/key.pem'], {}, [
+      'otlp-tagger: 2 configuration errors:',
+      "  - --tls-cert: cannot read /nonexistent/cert.pem: ENOENT: no such file or directory, access '/nonexistent/cert.pem'",
+      "  - --tls-key: cannot read /nonexistent/key.pem: ENOENT: no such file or directory, access '/nonexistent/key.pem'",
+    ].join('\n')],
+    [['--fsync', '100ms'], {}, 'otlp-tagger: --fsync: only applies to queue delivery (--delivery queue, or sending_queue in --config)'],
+    [['--admin-endpoint', ':4317'], {}, 'otlp-tagger: the admin endpoint (:4317) and the gRPC receiver (0.0.0.0:4317) cannot share a port'],
   ];
   // In parallel: each is a separate process and the machine may be slow.
   const results = await Promise.all(rows.map(([argv, env]) => runCli(t, argv, env)));
@@ -236,9 +253,16 @@ t.test('flags only: tags reach a real upstream (HTTP/protobuf), SIGINT → exit 
       '--upstream-compression', 'none',
       '--upstream-header', 'X-Scope-OrgID=team-a',
       '--upstream-header', 'Authorization=Bearer s3cret',
+      '--forward-header', 'X-Tenant',
+      '--shutdown-timeout', '5s',
+      '--upstream-max-request-bytes', '1MiB',
     ],
     { ACCT: '42' },
   );
+  const receivers = await cli.waitFor('stderr', /"msg":"(receivers: .*)"/);
+  t.equal(receivers[1], 'receivers: grpc plaintext, http plaintext; auth off; forwarding x-tenant; limits 4096 connections, header timeout 10s, request timeout 30s');
+  const delivery = await cli.waitFor('stderr', /"msg":"(delivery: .*)"/);
+  t.match(delivery[1], /^delivery: sync \(clients hear success once the upstream accepted\); retries .*, requests split above 1 MiB; in flight at most 128 MiB; shutdown timeout 5s$/);
   const exporting = await cli.waitFor('stderr', /"msg":"(exporting .*)"/);
   const base = `http://127.0.0.1:${port}`;
   t.equal(
@@ -273,15 +297,14 @@ t.test('a port already in use: message and exit 1', async (t) => {
   await once(blocker, 'listening');
   t.teardown(() => blocker.close());
   const { port } = blocker.address() as net.AddressInfo;
-  const { code, stderr } = await runCli(t, ['--grpc-endpoint', `127.0.0.1:${port}`, '--http-endpoint', '127.0.0.1:0']);
+  const { code, stderr } = await runCli(t, ['--grpc-endpoint', `127.0.0.1:${port}`, '--http-endpoint', '127.0.0.1:0', '--admin-endpoint', 'off']);
   t.equal(code, 1);
   t.match(stderr, /otlp-tagger: cannot start: /);
 });
 
 t.test('an unreadable TLS file: message and exit 1', async (t) => {
   const { code, stderr } = await runCli(t, [
-    '--grpc-endpoint', '127.0.0.1:0',
-    '--http-endpoint', '127.0.0.1:0',
+    ...loopback,
     '--upstream', 'https://127.0.0.1:1',
     '--upstream-ca', '/nonexistent/ca.pem',
   ]);

@@ -1,10 +1,14 @@
 import t from 'tap';
 import {
   checkListenEndpoint,
+  isLoopbackHost,
+  isThisHost,
+  isWildcardHost,
   redactUrl,
   resolveGrpcEndpoint,
   resolveHttpBaseEndpoint,
   resolveHttpSignalEndpoint,
+  sharePort,
   splitListenEndpoint,
   urlHostPort,
 } from '../../src/config/endpoint.js';
@@ -19,6 +23,22 @@ t.test('listen endpoints', async (t) => {
   t.same(splitListenEndpoint('[::1]:4317'), { host: '[::1]', port: 4317 });
   t.same(splitListenEndpoint(':0'), { host: '', port: 0 });
   t.throws(() => splitListenEndpoint('nope'), { message: 'not a listen endpoint: nope' });
+});
+
+t.test('hosts and shared ports', async (t) => {
+  for (const host of ['', '0.0.0.0', '[::]']) t.ok(isWildcardHost(host) && isThisHost(host) && !isLoopbackHost(host), host);
+  for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) t.ok(isLoopbackHost(host) && isThisHost(host) && !isWildcardHost(host), host);
+  for (const host of ['10.0.0.1', 'tempo', '[::2]']) t.notOk(isThisHost(host), host);
+  const rows: [string, string, boolean][] = [
+    ['h:1', 'h:1', true],
+    ['0.0.0.0:9', '127.0.0.1:9', true],
+    ['127.0.0.1:9', ':9', true],
+    ['[::]:9', 'a:9', true],
+    ['a:9', 'b:9', false],
+    ['h:1', 'h:2', false],
+    ['h:0', 'h:0', false],
+  ];
+  for (const [a, b, want] of rows) t.equal(sharePort(a, b), want, `${a} ${b}`);
 });
 
 t.test('gRPC endpoints: the scheme decides, scheme-less uses insecure', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkHeader } from '../../src/config/headers.js';
+import { checkForwardHeader, checkHeader } from '../../src/config/headers.js';
 
 t.test('checkHeader lower-cases valid names', async (t) => {
   t.same(checkHeader('X-Scope-OrgID', 'team-a'), ['x-scope-orgid', 'team-a']);
@@ -19,4 +19,18 @@ t.test('checkHeader refuses what would break the wire', async (t) => {
     ['x', 'a\0', /NUL/],
   ];
   for (const [name, value, message] of rows) t.throws(() => checkHeader(name, value), { message }, `${name}: ${JSON.stringify(value)}`);
+});
+
+t.test('checkForwardHeader: lower-cased; never what the protocol sets or gRPC cannot carry', async (t) => {
+  t.equal(checkForwardHeader('X-Scope-OrgID'), 'x-scope-orgid');
+  t.equal(checkForwardHeader('authorization'), 'authorization');
+  const rows: [string, string][] = [
+    ['bad name', 'invalid header name "bad name"'],
+    ['grpc-timeout', 'header "grpc-timeout" is reserved by gRPC or binary metadata, which is not supported'],
+    ['Content-Type', 'header "Content-Type" is set by the protocol itself and cannot be forwarded'],
+    ['host', 'header "host" is set by the protocol itself and cannot be forwarded'],
+    ['user-agent', 'header "user-agent" is set by the protocol itself and cannot be forwarded'],
+    ['x!tenant', 'header "x!tenant" cannot be gRPC metadata (letters, digits, "_", "." and "-" only)'],
+  ];
+  for (const [name, message] of rows) t.throws(() => checkForwardHeader(name), { message }, name);
 });

@@ -33,15 +33,37 @@ t.test('collision and prefix: flags > YAML > defaults; policies from YAML', asyn
 
 t.test('receivers: flags > YAML > defaults; a flag enables a protocol YAML left out', async (t) => {
   const yaml = 'receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:1", max_request_body_size: 10 } } } }';
-  t.same(configFrom(yaml).receivers, { grpc: null, http: { endpoint: '127.0.0.1:1', maxRequestBodyBytes: 10 } });
+  t.same(configFrom(yaml).receivers, {
+    grpc: null,
+    http: { endpoint: '127.0.0.1:1', maxRequestBodyBytes: 10, tls: null },
+    forwardHeaders: ['x-scope-orgid'],
+  });
   t.same(configFrom(yaml, { argv: ['--grpc-endpoint', '127.0.0.1:0', '--http-endpoint', '127.0.0.1:2'] }).receivers, {
-    grpc: { endpoint: '127.0.0.1:0', maxRecvMsgSizeBytes: 4 * 1024 * 1024 },
-    http: { endpoint: '127.0.0.1:2', maxRequestBodyBytes: 10 },
+    grpc: { endpoint: '127.0.0.1:0', maxRecvMsgSizeBytes: 4 * 1024 * 1024, tls: null },
+    http: { endpoint: '127.0.0.1:2', maxRequestBodyBytes: 10, tls: null },
+    forwardHeaders: ['x-scope-orgid'],
   });
   t.same(configFrom('receivers: { otlp: { protocols: { grpc: } } }', { argv: ['--http-endpoint=:9'] }).receivers.http, {
     endpoint: ':9',
     maxRequestBodyBytes: 20 * 1024 * 1024,
+    tls: null,
   });
+});
+
+t.test('admin endpoint: flag > YAML > default; off; never on a receiver\'s port', async (t) => {
+  const yaml = 'extensions: { health_check: { endpoint: "127.0.0.1:9" } }';
+  t.same(configFrom(yaml, { argv: ['--admin-endpoint', '127.0.0.1:0'] }).admin, { endpoint: '127.0.0.1:0' });
+  t.equal(configFrom(yaml, { argv: ['--admin-endpoint', 'off'] }).admin, null);
+  t.equal(configFrom(undefined, { argv: ['--admin-endpoint=none'] }).admin, null);
+  t.same(configFrom('service: { extensions: [] }', { argv: ['--admin-endpoint', ':1'] }).admin, { endpoint: ':1' }, 'a flag turns it back on');
+  t.same(configProblems(undefined, { argv: ['--admin-endpoint', '127.0.0.1:4317'] }), [
+    'the admin endpoint (127.0.0.1:4317) and the gRPC receiver (0.0.0.0:4317) cannot share a port',
+  ]);
+  t.same(configProblems('extensions: { health_check: { endpoint: ":4318" } }'), [
+    'the admin endpoint (:4318) and the HTTP receiver (0.0.0.0:4318) cannot share a port',
+  ]);
+  t.equal(configFrom(undefined, { argv: ['--admin-endpoint', '127.0.0.1:4317', '--grpc-endpoint', '127.0.0.2:4317'] }).admin?.endpoint, '127.0.0.1:4317');
+  t.equal(configFrom('receivers: { otlp: { protocols: { grpc: } } }', { argv: ['--admin-endpoint', ':4318'] }).admin?.endpoint, ':4318', 'HTTP is off');
 });
 
 t.test('log level: flag > YAML > default', async (t) => {

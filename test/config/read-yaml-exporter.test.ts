@@ -112,10 +112,15 @@ t.test('exporters.debug', async (t) => {
 t.test('errors name the path and the value', async (t) => {
   const rows: [string, string[]][] = [
     ['exporters: { otlp: [] }', ['exporters.otlp: expected a map, got a list']],
-    ['exporters: { otlp: { endpoint: "http://t:1", retry_on_failure: {}, sending_queue: {}, traces_endpoint: "http://x" } }', [
-      'exporters.otlp.retry_on_failure: unknown key; known: endpoint, headers, compression, timeout, tls',
-      'exporters.otlp.sending_queue: unknown key; known: endpoint, headers, compression, timeout, tls',
-      'exporters.otlp.traces_endpoint: unknown key; known: endpoint, headers, compression, timeout, tls',
+    ['exporters: { otlp: { endpoint: "http://t:1", batch: {}, traces_endpoint: "http://x" } }', [
+      'exporters.otlp.batch: unknown key; known: endpoint, headers, compression, timeout, tls, sending_queue, retry_on_failure, max_request_bytes',
+      'exporters.otlp.traces_endpoint: unknown key; known: endpoint, headers, compression, timeout, tls, sending_queue, retry_on_failure, max_request_bytes',
+    ]],
+    ['exporters: { otlp: { endpoint: "http://t:1", max_request_bytes: 4 } }', [
+      'exporters.otlp.max_request_bytes: must be at least 1 KiB (1024 bytes), got 4',
+    ]],
+    ['exporters: { otlp: { endpoint: "http://t:1", max_request_bytes: 4 megabytes } }', [
+      'exporters.otlp.max_request_bytes: expected a size in bytes, e.g. 4194304 or 4MiB, got "4 megabytes"',
     ]],
     ['exporters: { otlphttp: { endpoint: "http://t:1", encoding: xml, compression: zstd } }', [
       'exporters.otlphttp.encoding: expected one of proto, json, got "xml"',

@@ -224,6 +224,20 @@ t.test('TLS checks', async (t) => {
     otlp(undefined, { argv: ['--upstream', 'https://t:4317', '--upstream-ca', '/ca', '--upstream-cert', '/c', '--upstream-key', '/k'] }).tls,
     { insecure: false, caFile: '/ca', certFile: '/c', keyFile: '/k', insecureSkipVerify: false },
   );
+  const yaml = 'exporters: { otlp: { endpoint: "https://t:4317", tls: { server_name: yaml.internal, insecure_skip_verify: false } } }';
+  t.same(otlp(yaml).tls, { insecure: false, insecureSkipVerify: false, serverName: 'yaml.internal' });
+  t.same(
+    otlp(yaml, { argv: ['--upstream-server-name', 'flag.internal', '--upstream-insecure-skip-verify'] }).tls,
+    { insecure: false, insecureSkipVerify: true, serverName: 'flag.internal' },
+    '--upstream-server-name and --upstream-insecure-skip-verify win over the YAML',
+  );
+  t.same(
+    otlp(undefined, { argv: ['--upstream', 'https://t:4317', '--upstream-server-name', 'n', '--upstream-insecure-skip-verify'] }).tls,
+    { insecure: false, insecureSkipVerify: true, serverName: 'n' },
+  );
+  for (const flag of ['--upstream-server-name=n', '--upstream-insecure-skip-verify']) {
+    t.match(configProblems(undefined, { argv: [flag] }), [/^--upstream-(server-name|insecure-skip-verify): no upstream is configured/], flag);
+  }
   t.same(
     configProblems('exporters: { otlphttp: { endpoint: "http://c:4318", traces_endpoint: "https://c/v1/traces" } }'),
     ['exporter endpoints mix http:// and https:// (traces: https://c/v1/traces, logs: http://c:4318/v1/logs, metrics: http://c:4318/v1/metrics); use one scheme'],
