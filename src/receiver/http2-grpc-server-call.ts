@@ -1,0 +1,269 @@
+/**
+ * One unary call on a node:http2 server stream, once its headers have been accepted
+ * (http2-grpc-server-transport.ts): read the body into one Length-Prefixed-Message, refused as
+ * soon as its declared length passes the limit; gunzip it (bounded) when flagged; run the
+ * handler; answer with headers, one DATA frame and `grpc-status: 0` trailers, or a Trailers-Only
+ * failure. The deadline, a client reset and a dropped connection abort the handler.
+ *
+ * Per-call state lives in one object hung on the stream, and the event handlers are module
+ * functions that find it there: no closures per call.
+ */
+import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { ErrorCode, TaggerError } from '../errors.js';
+import { gunzipBounded } from '../otlp/compression.js';
+import { GrpcCode } from '../otlp/grpc-code.js';
+import {
+  addFrameChunk,
+  encodeBinaryHeader,
+  encodeGrpcFrame,
+  encodeGrpcMessage,
+  FrameChunk,
+  GRPC_ACCEPT_ENCODING,
+  GRPC_FRAME_HEADER_BYTES,
+  takeFrame,
+  type GrpcFrameBuffer,
+} from '../otlp/grpc-wire.js';
+import { encodeRpcStatus } from '../otlp/rpc-status.js';
+import type { GrpcServerReply, GrpcUnaryHandler } from './grpc-server-transport.js';
+
+/** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB. */
+const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+const { NGHTTP2_NO_ERROR } = http2.constants;
+
+/** Request headers that are transport, not metadata (grpc-js strips the same). */
+const notMetadata = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding']);
+
+const OK_HEADERS = Object.freeze({
+  ':status': 200,
+  'content-type': 'application/grpc',
+  'grpc-accept-encoding': GRPC_ACCEPT_ENCODING,
+});
+const OK_TRAILERS = Object.freeze({ 'grpc-status': '0' });
+// sendDate: gRPC clients ignore `date`; not formatting one saves work on every response.
+const WITH_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) as http2.ServerStreamResponseOptions;
+const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as http2.ServerStreamResponseOptions;
+
+/** Where a call is; numbers, compared on every chunk. */
+const Phase = { Receiving: 0, Decompressing: 1, Handling: 2, Done: 3 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+interface CallState extends GrpcFrameBuffer {
+  readonly stream: ServerHttp2Stream;
+  readonly headers: IncomingHttpHeaders;
+  readonly handler: GrpcUnaryHandler;
+  readonly maxBytes: number;
+  readonly gzip: boolean;
+  readonly deadline: number | undefined;
+  phase: Phase;
+  timer: NodeJS.Timeout | undefined;
+  controller: AbortController | undefined;
+}
+
+const kCall = Symbol('grpcCall');
+type CallStream = ServerHttp2Stream & { [kCall]: CallState };
+
+export interface ServeGrpcCallOptions {
+  readonly handler: GrpcUnaryHandler;
+  readonly maxRecvMsgSizeBytes: number;
+  /** `grpc-encoding: gzip` (identity otherwise). */
+  readonly gzip: boolean;
+  /** From `grpc-timeout`. */
+  readonly timeoutMillis: number | undefined;
+}
+
+export function failureHeaders(code: number, message: string, details?: Buffer): http2.OutgoingHttpHeaders {
+  const headers: http2.OutgoingHttpHeaders = {
+    ':status': 200,
+    'content-type': 'application/grpc',
+    'grpc-accept-encoding': GRPC_ACCEPT_ENCODING,
+    'grpc-status': String(code),
+    'grpc-message': encodeGrpcMessage(message),
+  };
+  if (details !== undefined) headers['grpc-status-details-bin'] = encodeBinaryHeader(details);
+  return headers;
+}
+
+/**
+ * A Trailers-Only response. When the client is still sending, the stream is then reset with
+ * NO_ERROR (RFC 9113 §8.1; Node sends it after the response), so the rest of the body never comes.
+ */
+export function respondTrailersOnly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHeaders, stillSending: boolean): void {
+  // respond() throws only in these states or on invalid headers, and every value here is ASCII by construction.
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  stream.respond(headers, END_STREAM);
+  if (stillSending) stream.close(NGHTTP2_NO_ERROR);
+}
+
+function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const key in headers) {
+    if (key.charCodeAt(0) === 0x3a /* ':' */ || key.endsWith('-bin') || notMetadata.has(key)) continue;
+    const value = headers[key] as string | string[];
+    metadata[key] = typeof value === 'string' ? value : value.join(', ');
+  }
+  return metadata;
+}
+
+function finish(call: CallState): void {
+  call.phase = Phase.Done;
+  call.first = undefined;
+  call.chunks = undefined;
+  if (call.timer !== undefined) {
+    clearTimeout(call.timer);
+    call.timer = undefined;
+  }
+}
+
+/** A status of the transport's own (framing, limits, deadline): no rich status, as grpc-js does. */
+function refuse(call: CallState, code: number, message: string): void {
+  const stillSending = call.phase === Phase.Receiving && !call.stream.readableEnded;
+  finish(call);
+  respondTrailersOnly(call.stream, failureHeaders(code, message), stillSending);
+}
+
+function answer(call: CallState, reply: GrpcServerReply): void {
+  finish(call);
+  const stream = call.stream;
+  if (stream.destroyed || stream.closed) return;
+  if ('status' in reply) {
+    const { grpcCode, message, retryAfterMillis } = reply.status;
+    const details = encodeRpcStatus({ code: grpcCode, message, retryAfterMillis });
+    respondTrailersOnly(stream, failureHeaders(grpcCode, message, details), false);
+  } else if (reply.body.length > MAX_SEND_MESSAGE_BYTES) {
+    const message = `response message larger than max (${reply.body.length} vs. ${MAX_SEND_MESSAGE_BYTES})`;
+    respondTrailersOnly(stream, failureHeaders(GrpcCode.RESOURCE_EXHAUSTED, message), false);
+  } else {
+    stream.on('wantTrailers', sendOkTrailers);
+    stream.respond(OK_HEADERS, WITH_TRAILERS);
+    stream.end(encodeGrpcFrame(reply.body, false));
+  }
+}
+
+function sendOkTrailers(this: ServerHttp2Stream): void {
+  this.sendTrailers(OK_TRAILERS);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function dispatch(call: CallState, message: Buffer, compressed: boolean): Promise<void> {
+  let body = message;
+  if (compressed) {
+    call.phase = Phase.Decompressing;
+    try {
+      body = await gunzipBounded(message, call.maxBytes);
+    } catch (err) {
+      if (call.phase !== Phase.Decompressing) return;
+      const tooLarge = err instanceof TaggerError && err.code === ErrorCode.TOO_LARGE;
+      refuse(call, tooLarge ? GrpcCode.RESOURCE_EXHAUSTED : GrpcCode.INTERNAL, errorText(err));
+      return;
+    }
+    if (call.phase !== Phase.Decompressing) return;
+  }
+  const controller = new AbortController();
+  call.controller = controller;
+  call.phase = Phase.Handling;
+  let reply: GrpcServerReply;
+  try {
+    reply = await call.handler({
+      body,
+      metadata: metadataOf(call.headers),
+      deadline: call.deadline,
+      abortSignal: controller.signal,
+    });
+  } catch (err) {
+    reply = { status: { grpcCode: GrpcCode.INTERNAL, message: `internal error: ${errorText(err)}`, retryAfterMillis: undefined } };
+  }
+  // Cancelled, timed out or disconnected meanwhile: the reply has no one to go to.
+  if (call.phase !== Phase.Handling) return;
+  try {
+    answer(call, reply);
+  } catch (err) {
+    // A reply that is neither (a handler bug): INTERNAL rather than an unhandled rejection.
+    respondTrailersOnly(call.stream, failureHeaders(GrpcCode.INTERNAL, `internal error: ${errorText(err)}`), false);
+  }
+}
+
+function onData(this: CallStream, chunk: Buffer): void {
+  const call = this[kCall];
+  if (call.phase !== Phase.Receiving) return;
+  const found = addFrameChunk(call, chunk, call.maxBytes);
+  if (found === FrameChunk.TooLarge) {
+    refuse(call, GrpcCode.RESOURCE_EXHAUSTED, `received message larger than max (${call.declared} vs. ${call.maxBytes})`);
+  } else if (found === FrameChunk.Excess) {
+    // grpc-js' answer to a second message on a unary method.
+    refuse(call, GrpcCode.UNIMPLEMENTED, 'received a second request message for a unary method');
+  }
+}
+
+function onEnd(this: CallStream): void {
+  const call = this[kCall];
+  if (call.phase !== Phase.Receiving) return;
+  const received = call.received;
+  const frame = takeFrame(call);
+  if (frame === undefined) {
+    if (received === 0) refuse(call, GrpcCode.UNIMPLEMENTED, 'received no request message for a unary method');
+    else refuse(call, GrpcCode.INTERNAL, `truncated message: ${received} bytes for a ${call.declared}-byte frame`);
+    return;
+  }
+  const flag = frame[0];
+  const message = frame.subarray(GRPC_FRAME_HEADER_BYTES);
+  if (flag === 0) {
+    void dispatch(call, message, false);
+  } else if (flag === 1 && call.gzip) {
+    void dispatch(call, message, true);
+  } else {
+    // doc/compression.md: a compressed message without a (non-identity) grpc-encoding MUST fail INTERNAL.
+    const reason = flag === 1 ? 'compressed flag set without grpc-encoding' : `unexpected message flag ${flag}`;
+    refuse(call, GrpcCode.INTERNAL, reason);
+  }
+}
+
+function onClose(this: CallStream): void {
+  const call = this[kCall];
+  if (call.phase === Phase.Done) return;
+  finish(call);
+  if (call.controller !== undefined) {
+    const expired = call.deadline !== undefined && Date.now() >= call.deadline;
+    call.controller.abort(
+      expired
+        ? new TaggerError(ErrorCode.DEADLINE, 'the client deadline passed')
+        : new TaggerError(ErrorCode.CANCELLED, 'the client cancelled the call'),
+    );
+  }
+}
+
+/** Runs only while the call is open: finish() clears the timer. */
+function onDeadline(call: CallState): void {
+  call.timer = undefined;
+  const controller = call.controller;
+  refuse(call, GrpcCode.DEADLINE_EXCEEDED, 'deadline exceeded');
+  controller?.abort(new TaggerError(ErrorCode.DEADLINE, 'the client deadline passed'));
+}
+
+/** Takes over a stream whose headers passed the transport's checks (method, content-type, route, encoding, timeout). */
+export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, start: ServeGrpcCallOptions): void {
+  const timeout = start.timeoutMillis;
+  const call: CallState = {
+    stream,
+    headers,
+    handler: start.handler,
+    maxBytes: start.maxRecvMsgSizeBytes,
+    gzip: start.gzip,
+    deadline: timeout === undefined ? undefined : Date.now() + timeout,
+    phase: Phase.Receiving,
+    first: undefined,
+    chunks: undefined,
+    received: 0,
+    declared: -1,
+    timer: undefined,
+    controller: undefined,
+  };
+  (stream as CallStream)[kCall] = call;
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('close', onClose);
+  if (timeout !== undefined) call.timer = setTimeout(onDeadline, timeout, call);
+}

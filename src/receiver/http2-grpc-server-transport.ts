@@ -1,0 +1,153 @@
+/**
+ * GrpcServerTransport on bare node:http2: unary gRPC as grpc/grpc doc/PROTOCOL-HTTP2.md lays it
+ * out, without grpc-js' per-call machinery, which costs the hop more CPU than the tagging itself.
+ *
+ * Here: the HTTP/2 server and its sessions, and the checks on a call's headers (POST,
+ * `content-type: application/grpc[+proto]`, a known route, a supported `grpc-encoding`
+ * (doc/compression.md: else UNIMPLEMENTED listing `grpc-accept-encoding`), a well-formed
+ * `grpc-timeout`). The call itself: http2-grpc-server-call.ts.
+ *
+ * TLS: http2.createSecureServer (ALPN h2 only; a client that offers no h2 is dropped at once),
+ * mTLS when a client CA is given; `setTls` swaps the context for new connections.
+ */
+import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import { GrpcCode } from '../otlp/grpc-code.js';
+import { parseGrpcTimeout } from '../otlp/grpc-wire.js';
+import type { HostPort } from './endpoint.js';
+import type { GrpcServerTransport, GrpcServerTransportOptions } from './grpc-server-transport.js';
+import { failureHeaders, respondTrailersOnly, serveGrpcCall } from './http2-grpc-server-call.js';
+import { secureContextOptions, type ServerTls } from './server-tls.js';
+
+/** Streams per connection: far above what OTLP exporters open (the Collector's default is 10 consumers). */
+const MAX_CONCURRENT_STREAMS = 1000;
+/** Flow-control windows: a typical OTLP request arrives without waiting for WINDOW_UPDATE. */
+const STREAM_WINDOW_BYTES = 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+/**
+ * A connection without traffic for this long is closed (GOAWAY), and dropped if still open after
+ * as long again. Besides idle clients (which reconnect), this ends connections Node leaves open
+ * after answering a protocol error with GOAWAY, and calls stalled mid-body without a deadline.
+ */
+const IDLE_TIMEOUT_MILLIS = 5 * 60_000;
+
+export interface Http2GrpcServerTransportOptions extends GrpcServerTransportOptions {
+  /** Default IDLE_TIMEOUT_MILLIS. */
+  readonly idleTimeoutMillis?: number;
+  /** Open connections; past it a new connection is closed at once. Default unlimited. */
+  readonly maxConnections?: number;
+}
+
+function ignore(): void {}
+
+function isGrpcContentType(value: string | undefined): boolean {
+  if (value === 'application/grpc') return true;
+  if (value === undefined || !value.startsWith('application/grpc')) return false;
+  const rest = value.slice('application/grpc'.length);
+  return rest.startsWith(';') || rest === '+proto' || rest.startsWith('+proto;');
+}
+
+function respondEarly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHeaders): void {
+  // Node itself dumps the body of a server stream that nobody reads.
+  respondTrailersOnly(stream, headers, !stream.endAfterHeaders);
+}
+
+function onStream(options: GrpcServerTransportOptions, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  // Every error also closes the stream, and 'close' is where a call ends; an unhandled 'error' would crash.
+  stream.on('error', ignore);
+  if (headers[':method'] !== 'POST') {
+    respondEarly(stream, { ':status': 405 });
+    return;
+  }
+  if (!isGrpcContentType(headers['content-type'])) {
+    respondEarly(stream, { ':status': 415 });
+    return;
+  }
+  // nghttp2 refuses a request without :path (only CONNECT may omit it, and that is not POST).
+  const path = headers[':path'] as string;
+  const handler = options.routes.get(path);
+  if (handler === undefined) {
+    respondEarly(stream, failureHeaders(GrpcCode.UNIMPLEMENTED, `unknown method ${path}`));
+    return;
+  }
+  const encoding = headers['grpc-encoding'];
+  if (encoding !== undefined && encoding !== 'identity' && encoding !== 'gzip') {
+    respondEarly(stream, failureHeaders(GrpcCode.UNIMPLEMENTED, `unsupported grpc-encoding ${JSON.stringify(encoding)}`));
+    return;
+  }
+  const timeoutHeader = headers['grpc-timeout'];
+  let timeoutMillis: number | undefined;
+  if (timeoutHeader !== undefined) {
+    timeoutMillis = parseGrpcTimeout(String(timeoutHeader));
+    if (timeoutMillis === undefined) {
+      // grpc-js answers a malformed grpc-timeout with INTERNAL.
+      respondEarly(stream, failureHeaders(GrpcCode.INTERNAL, `invalid grpc-timeout ${JSON.stringify(timeoutHeader)}`));
+      return;
+    }
+  }
+  serveGrpcCall(stream, headers, { handler, maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes, gzip: encoding === 'gzip', timeoutMillis });
+}
+
+function createServer(tls: ServerTls | undefined): http2.Http2Server | http2.Http2SecureServer {
+  const settings = { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, initialWindowSize: STREAM_WINDOW_BYTES };
+  if (tls === undefined) return http2.createServer({ settings });
+  const mutual = tls.clientCa !== undefined;
+  const server = http2.createSecureServer({ settings, ...secureContextOptions(tls), requestCert: mutual, rejectUnauthorized: mutual });
+  // ALPN without h2 (an HTTP/1.1 client): Node would wait 10 s before dropping it.
+  server.on('unknownProtocol', (socket: Socket) => socket.destroy());
+  return server;
+}
+
+export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransportOptions): GrpcServerTransport {
+  const idleTimeoutMillis = options.idleTimeoutMillis ?? IDLE_TIMEOUT_MILLIS;
+  const startedWithTls = options.tls;
+  const server = createServer(startedWithTls);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    session.on('error', ignore);
+    session.on('timeout', () => {
+      if (session.closed) {
+        session.destroy();
+      } else {
+        session.close();
+        session.setTimeout(idleTimeoutMillis);
+      }
+    });
+    session.setTimeout(idleTimeoutMillis);
+    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+  });
+  // Garbage on the socket (not HTTP/2, HTTP/1.1, a bad frame) ends that session, nothing else.
+  server.on('sessionError', ignore);
+  server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(options, stream, headers));
+
+  let closed: Promise<void> | undefined;
+  return {
+    listen: () =>
+      new Promise<HostPort>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          server.on('error', ignore);
+          resolve({ host: options.host, port: (server.address() as AddressInfo).port });
+        });
+      }),
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        // Resolves once every connection is gone; each session goes (after GOAWAY) once its calls are answered.
+        server.close(() => resolve());
+        for (const session of sessions) session.close();
+      });
+      return closed;
+    },
+    setTls(tls: ServerTls): void {
+      if (startedWithTls === undefined) throw new Error('this gRPC server was started without TLS; that needs a restart');
+      if ((tls.clientCa !== undefined) !== (startedWithTls.clientCa !== undefined)) {
+        throw new Error('switching client certificates (mTLS) on or off needs a restart');
+      }
+      (server as http2.Http2SecureServer).setSecureContext(secureContextOptions(tls));
+    },
+  };
+}
