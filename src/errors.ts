@@ -35,6 +35,8 @@ export const ErrorCode = {
   INTERNAL: 'OTLP_TAGGER_ERR_INTERNAL',
   /** The persistent queue could not store or read a request (disk full, I/O error): retryable. */
   STORAGE: 'OTLP_TAGGER_ERR_STORAGE',
+  /** The receiver requires a bearer token and the request's was missing or wrong. */
+  UNAUTHENTICATED: 'OTLP_TAGGER_ERR_UNAUTHENTICATED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -65,6 +67,7 @@ const defaultGrpcCode: Record<ErrorCode, GrpcCode> = {
   [ErrorCode.OVERLOADED]: GrpcCode.RESOURCE_EXHAUSTED,
   [ErrorCode.INTERNAL]: GrpcCode.INTERNAL,
   [ErrorCode.STORAGE]: GrpcCode.UNAVAILABLE,
+  [ErrorCode.UNAUTHENTICATED]: GrpcCode.UNAUTHENTICATED,
 };
 
 /** The one error type of otlp-tagger: a stable code plus the status a client should see. */

@@ -7,7 +7,7 @@
  * Each component knows only the Consumer contract (src/consumer.ts).
  */
 import { createAdminServer, type AdminServer } from './admin/admin-server.js';
-import type { Config, DeliveryConfig, ExporterConfig } from './config/config.js';
+import type { Config, DeliveryConfig, ExporterConfig, ReceiverTlsConfig } from './config/config.js';
 import type { Consumer, ExportRequest, ExportResponse } from './consumer.js';
 import { createDebugExporter } from './exporter/debug-exporter.js';
 import type { Exporter } from './exporter/exporter.js';
@@ -23,6 +23,8 @@ import { createInflightLimiter, type InflightLimiter } from './processor/infligh
 import { createGrpcReceiver } from './receiver/grpc-receiver.js';
 import { createHttpReceiver } from './receiver/http-receiver.js';
 import type { Receiver } from './receiver/receiver.js';
+import { liveReceiverUpdates, restartOnly } from './receiver/receiver-reload.js';
+import { readAuthToken, readServerTls, type ServerTls } from './receiver/server-tls.js';
 import { instrumentExporter, instrumentReceiver } from './telemetry/instrument-consumer.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 
@@ -166,7 +168,11 @@ export function createService(config: Config, settings: ServiceSettings): Servic
   }
 
   const receivers: { name: 'grpc' | 'http'; receiver: Receiver }[] = [];
-  const { grpc, http, forwardHeaders } = config.receivers;
+  const { grpc, http, forwardHeaders, authTokenFile } = config.receivers;
+  // Secrets are read here, not kept in the Config: the files are re-read on reload.
+  const authToken = authTokenFile === undefined ? undefined : readAuthToken(authTokenFile);
+  const tlsOf = (tls: ReceiverTlsConfig | null): { tls?: ServerTls } => (tls === null ? {} : { tls: readServerTls(tls) });
+  const { maxConnections, headerTimeoutMillis, requestTimeoutMillis } = config.limits;
   if (grpc !== null) {
     receivers.push({
       name: 'grpc',
@@ -177,6 +183,9 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         consumer: instrumentReceiver(limiter, metrics, 'grpc'),
         logger: logger.child({ component: 'grpc-receiver' }),
         forwardHeaders,
+        authToken,
+        maxConnections,
+        ...tlsOf(grpc.tls),
       }),
     });
   }
@@ -190,6 +199,11 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         consumer: instrumentReceiver(limiter, metrics, 'http'),
         logger: logger.child({ component: 'http-receiver' }),
         forwardHeaders,
+        authToken,
+        maxConnections,
+        headerTimeoutMillis,
+        requestTimeoutMillis,
+        ...tlsOf(http.tls),
       }),
     });
   }
@@ -249,9 +263,18 @@ export function createService(config: Config, settings: ServiceSettings): Servic
       metrics.close();
     },
     reload(next: Config) {
-      const needsRestart = (Object.keys(next) as (keyof Config)[]).filter(
-        (key) => key !== 'processor' && JSON.stringify(next[key]) !== JSON.stringify(current[key]),
-      );
+      // Certificates and the token are re-read first: a file that cannot be used rejects the
+      // whole reload (main.ts keeps the running configuration) before anything is swapped.
+      const live = liveReceiverUpdates(current.receivers, next.receivers);
+      const nextToken = next.receivers.authTokenFile === undefined ? undefined : readAuthToken(next.receivers.authTokenFile);
+      const material = live.map(({ name, files }) => ({ name, tls: readServerTls(files) }));
+      const needsRestart = (Object.keys(next) as (keyof Config)[]).filter((key) => {
+        if (key === 'processor') return false;
+        if (key === 'receivers') return JSON.stringify(restartOnly(next.receivers)) !== JSON.stringify(restartOnly(current.receivers));
+        return JSON.stringify(next[key]) !== JSON.stringify(current[key]);
+      });
+      for (const { name, tls } of material) receivers.find((r) => r.name === name)?.receiver.setTls(tls);
+      for (const { receiver } of receivers) receiver.setAuthToken(nextToken);
       processor.setRules(next.processor.rules);
       current = { ...current, processor: next.processor };
       metrics.recordReload(true);

@@ -48,8 +48,8 @@ function createSettableCertificates(initial: ServerTls): {
   let current = initial;
   const caListeners = new Set<CaListener>();
   const identityListeners = new Set<IdentityListener>();
-  const ca = (listener: CaListener): void =>
-    listener(current.clientCa === undefined ? null : { caCertificate: current.clientCa });
+  // Registered only with mTLS, which setTls cannot switch off: clientCa is always there.
+  const ca = (listener: CaListener): void => listener({ caCertificate: current.clientCa as Buffer });
   const identity = (listener: IdentityListener): void =>
     listener({ certificate: current.cert, privateKey: current.key });
   return {

@@ -3,6 +3,9 @@
  * docs/specification.md, "OTLP/gRPC"). The receiver decodes nothing: it hands the request bytes to
  * the consumer and answers with the consumer's outcome, so a malformed payload is answered
  * INVALID_ARGUMENT by whoever decodes it, the same way for gRPC and HTTP clients.
+ *
+ * With a bearer token, a call without `authorization: Bearer <token>` metadata gets
+ * UNAUTHENTICATED (the Collector's bearertokenauth extension) and never reaches the consumer.
  */
 import type { Consumer, ExportRequest } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
@@ -10,8 +13,9 @@ import type { Logger } from '../logger.js';
 import { encodeExportResponse } from '../otlp/export-response.js';
 import { signals as signalInfo, type Signal } from '../otlp/signal.js';
 import { clientStatusOf } from '../otlp/status.js';
+import { createBearerAuth } from './bearer-auth.js';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
-import { createGrpcJsServerTransport } from './grpc-js-server-transport.js';
+import { createGrpcJsServerTransport, type GrpcJsServerTransportOptions } from './grpc-js-server-transport.js';
 import type {
   GrpcServerCall,
   GrpcServerReply,
@@ -21,6 +25,7 @@ import type {
 } from './grpc-server-transport.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
+import type { ServerTls } from './server-tls.js';
 
 export interface GrpcReceiverOptions {
   /** `host:port`; port 0 picks a free one, reported by `start()`. */
@@ -33,17 +38,30 @@ export interface GrpcReceiverOptions {
   readonly logger: Logger;
   /** Metadata keys (lower-case) copied into `ExportRequest.headers`; default none. */
   readonly forwardHeaders?: readonly string[];
+  /** Serve TLS; with `clientCa`, mTLS. Default plaintext. */
+  readonly tls?: ServerTls;
+  /** Bearer token every call must carry (`authorization` metadata); default none. */
+  readonly authToken?: string;
+  /** Open connections; past it new ones are closed at once. Only the default (grpc-js) transport enforces it. */
+  readonly maxConnections?: number;
   /** Defaults to grpc-js. */
   readonly transport?: GrpcServerTransportFactory;
 }
 
+const unauthenticated = new TaggerError(ErrorCode.UNAUTHENTICATED, 'missing or invalid bearer token');
+
 export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
   const { consumer, logger } = options;
   const forward = (options.forwardHeaders ?? []).map((h) => h.toLowerCase());
+  const auth = createBearerAuth(options.authToken);
 
   const handlerFor =
     (signal: Signal): GrpcUnaryHandler =>
     async (call: GrpcServerCall): Promise<GrpcServerReply> => {
+      if (!auth.check(call.metadata.authorization)) {
+        logger.debug('export refused', { signal, code: unauthenticated.code });
+        return { status: clientStatusOf(unauthenticated) };
+      }
       const request: ExportRequest = {
         signal,
         body: call.body,
@@ -74,15 +92,23 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
   return {
     async start() {
       const { host, port } = parseEndpoint(options.endpoint);
-      transport = (options.transport ?? createGrpcJsServerTransport)({
+      const transportOptions: GrpcJsServerTransportOptions = {
         host,
         port,
         maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes,
         routes,
-      });
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      };
+      transport = (options.transport ?? createGrpcJsServerTransport)(transportOptions);
       try {
         const bound = formatEndpoint(await transport.listen());
-        logger.info('OTLP/gRPC receiver listening', { endpoint: bound, signals: options.signals });
+        logger.info('OTLP/gRPC receiver listening', {
+          endpoint: bound,
+          signals: options.signals,
+          tls: options.tls === undefined ? 'off' : options.tls.clientCa === undefined ? 'on' : 'mutual',
+          auth: auth.enabled,
+        });
         return bound;
       } catch (err) {
         throw new TaggerError(ErrorCode.CONFIG, `cannot listen on ${options.endpoint}: ${(err as Error).message}`, {
@@ -92,6 +118,19 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
     },
     async shutdown() {
       await transport?.close();
+    },
+    setTls(tls) {
+      if (transport?.setTls === undefined) {
+        throw new TaggerError(ErrorCode.CONFIG, 'this gRPC receiver cannot change certificates without a restart');
+      }
+      try {
+        transport.setTls(tls);
+      } catch (err) {
+        throw new TaggerError(ErrorCode.CONFIG, `gRPC receiver: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    setAuthToken(token) {
+      auth.set(token);
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { ClientStatus } from '../otlp/status.js';
 import type { HostPort } from './endpoint.js';
+import type { ServerTls } from './server-tls.js';
 
 export interface GrpcServerCall {
   /** The request message, decompressed; not yet decoded. */
@@ -40,6 +41,12 @@ export interface GrpcServerTransportOptions {
   readonly maxRecvMsgSizeBytes: number;
   /** Full method path (`/package.Service/Method`) → handler; other methods answer UNIMPLEMENTED. */
   readonly routes: ReadonlyMap<string, GrpcUnaryHandler>;
+  /**
+   * Serve TLS (HTTP/2 over TLS, ALPN `h2`) with this material instead of plaintext. With
+   * `clientCa`, a client must present a certificate chaining to it, or the handshake fails.
+   * An implementation that cannot serve TLS MUST reject in `listen()`, never serve plaintext.
+   */
+  readonly tls?: ServerTls;
 }
 
 export interface GrpcServerTransport {
@@ -47,6 +54,12 @@ export interface GrpcServerTransport {
   listen(): Promise<HostPort>;
   /** Stops accepting calls and resolves once in-flight calls have been answered. Safe without `listen()`. */
   close(): Promise<void>;
+  /**
+   * Swaps certificate, key and client CA for new connections (reload); connections already
+   * open keep theirs. Only on a transport started with `tls`, and with `clientCa` present iff it
+   * was at start (mTLS cannot be switched on or off live). Absent = certificates change on restart only.
+   */
+  setTls?(tls: ServerTls): void;
 }
 
 export type GrpcServerTransportFactory = (options: GrpcServerTransportOptions) => GrpcServerTransport;

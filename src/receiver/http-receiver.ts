@@ -7,9 +7,16 @@
  * the request: protobuf when the request said protobuf, JSON otherwise — a client that sent an
  * unsupported or missing Content-Type cannot be assumed to read protobuf, and curl users can read
  * JSON. Responses are never compressed (gzip is only allowed when the client asks; it is optional).
+ *
+ * With a bearer token, a request without `Authorization: Bearer <token>` gets 401 with
+ * `WWW-Authenticate: Bearer` (RFC 6750 §3) before its body is read. Against slow clients, Node's
+ * own `headersTimeout` / `requestTimeout` (answered 408, connection closed), the TLS handshake
+ * timeout, and `maxConnections` (excess connections closed at once).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { Consumer, ExportRequest } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,9 +26,11 @@ import { requestJsonToProto } from '../otlp/json/json-to-proto.js';
 import { encodeRpcStatus, rpcStatusToJson } from '../otlp/rpc-status.js';
 import { signals as signalInfo, type Signal } from '../otlp/signal.js';
 import { clientStatusOf, isRetryableHttpStatus } from '../otlp/status.js';
+import { createBearerAuth, type BearerAuth } from './bearer-auth.js';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
+import { checkServerTls, secureContextOptions, type ServerTls } from './server-tls.js';
 
 export interface HttpAppOptions {
   /** Largest request body accepted, before and after decompression; larger ones get 413. */
@@ -32,12 +41,30 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Request headers (lower-case) copied into `ExportRequest.headers`; default none. */
   readonly forwardHeaders?: readonly string[];
+  /** Bearer token every request must carry (`Authorization`); default none. */
+  readonly authToken?: string;
 }
 
 export interface HttpReceiverOptions extends HttpAppOptions {
   /** `host:port`; port 0 picks a free one, reported by `start()`. */
   readonly endpoint: string;
+  /** Serve HTTPS; with `clientCa`, mTLS. Default plaintext. */
+  readonly tls?: ServerTls;
+  /** Time a client has to send its request headers (and to finish the TLS handshake); default Node's 60 s. */
+  readonly headerTimeoutMillis?: number;
+  /** Time a client has to send a whole request; default Node's 300 s. */
+  readonly requestTimeoutMillis?: number;
+  /** Open connections; past it new ones are closed at once. Default unlimited. */
+  readonly maxConnections?: number;
 }
+
+/** What `createHttpReceiver` shares with the app it builds. */
+export interface HttpAppInternals {
+  readonly auth?: BearerAuth;
+  readonly serverFactory?: FastifyServerFactory;
+}
+
+const unauthenticated = new TaggerError(ErrorCode.UNAUTHENTICATED, 'missing or invalid bearer token');
 
 type Format = 'protobuf' | 'json';
 
@@ -82,11 +109,16 @@ function fromFastifyError(err: unknown, maxBytes: number): unknown {
   return err;
 }
 
-export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternals = {}): FastifyInstance {
   const { consumer, logger, maxRequestBodyBytes } = options;
   const forward = (options.forwardHeaders ?? []).map((h) => h.toLowerCase());
   const paths = new Set(options.signals.map((signal) => signalInfo[signal].httpPath));
-  const app = Fastify({ logger: false, bodyLimit: maxRequestBodyBytes });
+  const auth = internals.auth ?? createBearerAuth(options.authToken);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxRequestBodyBytes,
+    ...(internals.serverFactory === undefined ? {} : { serverFactory: internals.serverFactory }),
+  });
 
   const fail = (request: FastifyRequest, reply: FastifyReply, err: unknown, signal?: Signal): FastifyReply => {
     const status = clientStatusOf(err);
@@ -109,6 +141,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   );
 
   app.setErrorHandler((err, request, reply) => fail(request, reply, fromFastifyError(err, maxRequestBodyBytes)));
+
+  // onRequest: before the body is read, so an unauthenticated client cannot make us buffer one.
+  app.addHook('onRequest', async (request, reply) => {
+    if (auth.check(request.headers.authorization)) return;
+    reply.header('www-authenticate', 'Bearer');
+    return fail(request, reply, unauthenticated);
+  });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
@@ -171,12 +210,52 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   return app;
 }
 
+/** Node's HTTP(S) server with the receiver's timeouts and limits, for fastify's `serverFactory`. */
+function serverFactoryFor(options: HttpReceiverOptions, onServer: (server: http.Server | https.Server) => void): FastifyServerFactory {
+  const requestTimeout = options.requestTimeoutMillis;
+  // Node refuses a headersTimeout above a (non-zero) requestTimeout.
+  const headersTimeout =
+    options.headerTimeoutMillis === undefined || requestTimeout === undefined || requestTimeout === 0
+      ? options.headerTimeoutMillis
+      : Math.min(options.headerTimeoutMillis, requestTimeout);
+  const shortest = Math.min(headersTimeout || Infinity, requestTimeout || Infinity);
+  const serverOptions: http.ServerOptions = {
+    ...(headersTimeout === undefined ? {} : { headersTimeout }),
+    ...(requestTimeout === undefined ? {} : { requestTimeout }),
+    // Node checks both timeouts only this often (default 30 s): keep it well under the shortest.
+    ...(Number.isFinite(shortest) ? { connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(shortest / 4))) } : {}),
+  };
+  return (handler) => {
+    const tls = options.tls;
+    const server =
+      tls === undefined
+        ? http.createServer(serverOptions, handler)
+        : https.createServer(
+            {
+              ...serverOptions,
+              ...secureContextOptions(tls),
+              requestCert: tls.clientCa !== undefined,
+              rejectUnauthorized: tls.clientCa !== undefined,
+              ...(headersTimeout ? { handshakeTimeout: headersTimeout } : {}),
+            },
+            handler,
+          );
+    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+    onServer(server);
+    // fastify's typings want an http.Server; an https.Server is what it supports as `https`.
+    return server as http.Server;
+  };
+}
+
 export function createHttpReceiver(options: HttpReceiverOptions): Receiver {
   let app: FastifyInstance | undefined;
+  let server: http.Server | https.Server | undefined;
+  const auth = createBearerAuth(options.authToken);
+  const mutualTls = options.tls?.clientCa !== undefined;
   return {
     async start() {
       const { host, port } = parseEndpoint(options.endpoint);
-      app = buildHttpApp(options);
+      app = buildHttpApp(options, { auth, serverFactory: serverFactoryFor(options, (s) => (server = s)) });
       try {
         await app.listen({ host, port });
       } catch (err) {
@@ -185,11 +264,29 @@ export function createHttpReceiver(options: HttpReceiverOptions): Receiver {
         });
       }
       const bound = formatEndpoint({ host, port: (app.server.address() as AddressInfo).port });
-      options.logger.info('OTLP/HTTP receiver listening', { endpoint: bound, signals: options.signals });
+      options.logger.info('OTLP/HTTP receiver listening', {
+        endpoint: bound,
+        signals: options.signals,
+        tls: options.tls === undefined ? 'off' : mutualTls ? 'mutual' : 'on',
+        auth: auth.enabled,
+      });
       return bound;
     },
     async shutdown() {
       await app?.close();
+    },
+    setTls(tls) {
+      if (options.tls === undefined || !(server instanceof https.Server)) {
+        throw new TaggerError(ErrorCode.CONFIG, 'this HTTP receiver was started without TLS; that needs a restart');
+      }
+      if ((tls.clientCa !== undefined) !== mutualTls) {
+        throw new TaggerError(ErrorCode.CONFIG, 'switching client certificates (mTLS) on or off needs a restart');
+      }
+      checkServerTls(tls);
+      server.setSecureContext(secureContextOptions(tls));
+    },
+    setAuthToken(token) {
+      auth.set(token);
     },
   };
 }

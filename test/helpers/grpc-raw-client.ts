@@ -23,8 +23,14 @@ export interface RawGrpcClient {
 
 const identity = (b: Buffer): Buffer => b;
 
-export function createRawGrpcClient(address: string, options: { gzip?: boolean } = {}): RawGrpcClient {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+export interface RawGrpcClientOptions {
+  readonly gzip?: boolean;
+  /** Default plaintext. */
+  readonly credentials?: grpc.ChannelCredentials;
+}
+
+export function createRawGrpcClient(address: string, options: RawGrpcClientOptions = {}): RawGrpcClient {
+  const client = new grpc.Client(address, options.credentials ?? grpc.credentials.createInsecure(), {
     // Lets tests send bodies above the default 4 MiB so that the server's limit is what refuses them.
     'grpc.max_send_message_length': -1,
     ...(options.gzip ? { 'grpc.default_compression_algorithm': grpc.compressionAlgorithms.gzip } : {}),

@@ -13,7 +13,7 @@ export interface StartedTagger {
   readonly service: Service;
   /** `127.0.0.1:<port>` */
   readonly grpcAddress: string;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with receiver TLS) */
   readonly httpUrl: string;
   /** `http://127.0.0.1:<port>` of the admin endpoint. */
   readonly adminUrl: string;
@@ -32,6 +32,8 @@ export interface TaggerOptions {
   readonly maxRequestBodyBytes?: number;
   /** Delivery settings; by default retries are off, so that a test sees the upstream's answer at once. */
   readonly delivery?: Partial<Config['delivery']>;
+  /** Last word on the configuration (receiver TLS, auth, limits, …). */
+  readonly adjust?: (config: Config) => Config;
 }
 
 export function stringTags(tags: Record<string, string>): Tag[] {
@@ -63,7 +65,7 @@ export async function startTagger(t: Test, options: TaggerOptions = {}): Promise
     policies: options.policies ?? {},
     prefix: options.prefix ?? 'agent.',
   };
-  const config: Config = {
+  const configured: Config = {
     ...base,
     receivers: {
       ...base.receivers,
@@ -80,6 +82,7 @@ export async function startTagger(t: Test, options: TaggerOptions = {}): Promise
     exporter: options.exporter ?? base.exporter,
     pipelines: { traces: true, logs: true, metrics: true, ...options.pipelines },
   };
+  const config = options.adjust?.(configured) ?? configured;
   const printed: string[] = [];
   const service = createService(config, { logger: silentLogger, stdout: (line) => printed.push(line) });
   t.teardown(() => service.shutdown());
@@ -87,7 +90,7 @@ export async function startTagger(t: Test, options: TaggerOptions = {}): Promise
   return {
     service,
     grpcAddress: addresses.grpc as string,
-    httpUrl: `http://${addresses.http as string}`,
+    httpUrl: `${config.receivers.http?.tls ? 'https' : 'http'}://${addresses.http as string}`,
     adminUrl: `http://${addresses.admin as string}`,
     printed,
   };
