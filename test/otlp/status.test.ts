@@ -102,6 +102,7 @@ const clientTable: [string, unknown, number, number, boolean, number | undefined
   ['cancelled', err(E.CANCELLED), G.CANCELLED, 503, true, undefined],
   ['unimplemented', err(E.UNIMPLEMENTED), G.UNIMPLEMENTED, 404, false, undefined],
   ['internal', err(E.INTERNAL), G.INTERNAL, 500, false, undefined],
+  ['unauthenticated', err(E.UNAUTHENTICATED), G.UNAUTHENTICATED, 401, false, undefined],
   ['storage failure', err(E.STORAGE), G.UNAVAILABLE, 503, true, undefined],
   ['overloaded', err(E.OVERLOADED, { retryAfterMillis: 1000 }), G.RESOURCE_EXHAUSTED, 429, true, 1000],
   ['upstream HTTP status kept', err(E.UPSTREAM_REJECTED, { grpcCode: G.UNAUTHENTICATED, httpStatus: 401 }), G.UNAUTHENTICATED, 401, false, undefined],
