@@ -115,6 +115,8 @@ function finish(call: CallState): void {
   }
 }
 
+const DEADLINE_SLACK_MILLIS = 50;
+
 /** A status of the transport's own (framing, limits, deadline): no rich status, as grpc-js does. */
 function refuse(call: CallState, code: number, message: string): void {
   const stillSending = call.phase === Phase.Receiving && !call.stream.readableEnded;
@@ -226,7 +228,9 @@ function onClose(this: CallStream): void {
   if (call.phase === Phase.Done) return;
   finish(call);
   if (call.controller !== undefined) {
-    const expired = call.deadline !== undefined && Date.now() >= call.deadline;
+    // A client resets its stream when its own deadline timer fires, which may be a little before
+    // ours (timer rounding, a busy event loop): a reset that close to the deadline is the deadline.
+    const expired = call.deadline !== undefined && Date.now() >= call.deadline - DEADLINE_SLACK_MILLIS;
     call.controller.abort(
       expired
         ? new TaggerError(ErrorCode.DEADLINE, 'the client deadline passed')
