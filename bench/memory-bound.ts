@@ -56,7 +56,7 @@ async function run(maxInflight: string, seconds: number): Promise<{ idle: number
     // --log-level warn hides the startup lines: find the port another way.
     setTimeout(() => resolve(''), 3000);
   });
-  return { idle: rssMiB(child.pid as number), peak: 0, ok: 0, refused: 0, ...(await load(child.pid as number, http, seconds)) };
+  return { idle: rssMiB(child.pid as number), ...(await load(child.pid as number, http, seconds)) };
 
   async function load(pid: number, address: string, secs: number) {
     if (address === '') throw new Error('could not find the HTTP port');
