@@ -90,9 +90,18 @@ function onStream(options: GrpcServerTransportOptions, stream: ServerHttp2Stream
 
 function createServer(tls: ServerTls | undefined): http2.Http2Server | http2.Http2SecureServer {
   const settings = { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, initialWindowSize: STREAM_WINDOW_BYTES };
-  if (tls === undefined) return http2.createServer({ settings });
+  // Node's 10 MB default per session refuses streams when a few 4 MiB requests arrive at once;
+  // memory is bounded by the receive limit and the service's in-flight byte limit instead.
+  const maxSessionMemory = 256;
+  if (tls === undefined) return http2.createServer({ settings, maxSessionMemory });
   const mutual = tls.clientCa !== undefined;
-  const server = http2.createSecureServer({ settings, ...secureContextOptions(tls), requestCert: mutual, rejectUnauthorized: mutual });
+  const server = http2.createSecureServer({
+    settings,
+    maxSessionMemory,
+    ...secureContextOptions(tls),
+    requestCert: mutual,
+    rejectUnauthorized: mutual,
+  });
   // ALPN without h2 (an HTTP/1.1 client): Node would wait 10 s before dropping it.
   server.on('unknownProtocol', (socket: Socket) => socket.destroy());
   return server;
