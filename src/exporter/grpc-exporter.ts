@@ -14,7 +14,8 @@ import { signals } from '../otlp/signal.js';
 import { errorFromGrpcStatus } from '../otlp/status.js';
 import { effectiveDeadline } from './deadline.js';
 import type { Exporter, ExporterTls } from './exporter.js';
-import { badResponse, cancelled, deadlineExceeded, shutDown } from './exporter-errors.js';
+import { badResponse, cancelled, deadlineExceeded } from './exporter-errors.js';
+import { createInflightExports } from './inflight-exports.js';
 import { isForwardableGrpcEntry, mergeHeaders } from './forwarded-headers.js';
 import type { GrpcClientTransport, GrpcClientTransportFactory, GrpcUnaryResult } from './grpc-client-transport.js';
 import { parseGrpcEndpoint } from './grpc-endpoint.js';
@@ -83,9 +84,7 @@ export function createGrpcExporter(options: GrpcExporterOptions): Exporter {
     userAgent,
   });
   const logger = options.logger;
-  const inFlight = new Set<Promise<unknown>>();
-  let closed = false;
-  let closing: Promise<void> | undefined;
+  const exports = createInflightExports();
 
   async function exportOnce(request: ExportRequest): Promise<ExportResponse> {
     const deadline = effectiveDeadline(request.deadline, options.timeoutMillis);
@@ -109,21 +108,11 @@ export function createGrpcExporter(options: GrpcExporterOptions): Exporter {
 
   return {
     description: `otlp grpc ${secure ? 'https' : 'http'}://${address} (compression ${options.compression})`,
-    async consume(request: ExportRequest): Promise<ExportResponse> {
-      if (closed) throw shutDown();
-      if (request.abortSignal.aborted) throw cancelled();
-      const pending = exportOnce(request);
-      inFlight.add(pending);
-      try {
-        return await pending;
-      } finally {
-        inFlight.delete(pending);
-      }
+    consume(request: ExportRequest): Promise<ExportResponse> {
+      return exports.run(request, exportOnce);
     },
     shutdown(): Promise<void> {
-      closed = true;
-      closing ??= Promise.allSettled([...inFlight]).then(() => transport.close());
-      return closing;
+      return exports.shutdown(() => transport.close());
     },
   };
 }

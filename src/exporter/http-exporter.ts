@@ -13,7 +13,8 @@ import { requestProtoToJsonBytes } from '../otlp/json/proto-to-json.js';
 import { allSignals, type Signal } from '../otlp/signal.js';
 import { effectiveDeadline } from './deadline.js';
 import type { Exporter, ExporterTls } from './exporter.js';
-import { cancelled, deadlineExceeded, shutDown } from './exporter-errors.js';
+import { cancelled, deadlineExceeded } from './exporter-errors.js';
+import { createInflightExports } from './inflight-exports.js';
 import { isReservedHeader, mergeHeaders } from './forwarded-headers.js';
 import { interpretHttpAnswer } from './http-answer.js';
 import { httpPost } from './http-post.js';
@@ -96,9 +97,7 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const contentType = options.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
   const logger = options.logger;
-  const inFlight = new Set<Promise<unknown>>();
-  let closed = false;
-  let closing: Promise<void> | undefined;
+  const exports = createInflightExports();
 
   async function exportOnce(request: ExportRequest): Promise<ExportResponse> {
     const deadline = effectiveDeadline(request.deadline, options.timeoutMillis);
@@ -134,24 +133,14 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
   const origins = [...new Set(allSignals.map((signal) => urls[signal].origin))];
   return {
     description: `otlp http/${options.encoding} ${origins.join(', ')} (compression ${options.compression})`,
-    async consume(request: ExportRequest): Promise<ExportResponse> {
-      if (closed) throw shutDown();
-      if (request.abortSignal.aborted) throw cancelled();
-      const pending = exportOnce(request);
-      inFlight.add(pending);
-      try {
-        return await pending;
-      } finally {
-        inFlight.delete(pending);
-      }
+    consume(request: ExportRequest): Promise<ExportResponse> {
+      return exports.run(request, exportOnce);
     },
     shutdown(): Promise<void> {
-      closed = true;
-      closing ??= Promise.allSettled([...inFlight]).then(() => {
+      return exports.shutdown(() => {
         plainAgent.destroy();
         tlsAgent.destroy();
       });
-      return closing;
     },
   };
 }
