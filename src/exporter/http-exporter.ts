@@ -13,7 +13,7 @@ import { requestProtoToJsonBytes } from '../otlp/json/proto-to-json.js';
 import { allSignals, type Signal } from '../otlp/signal.js';
 import { effectiveDeadline } from './deadline.js';
 import type { Exporter, ExporterTls } from './exporter.js';
-import { cancelled, deadlineExceeded } from './exporter-errors.js';
+import { deadlineExceeded } from './exporter-errors.js';
 import { createInflightExports } from './inflight-exports.js';
 import { isReservedHeader, mergeHeaders } from './forwarded-headers.js';
 import { interpretHttpAnswer } from './http-answer.js';

@@ -2,6 +2,8 @@
  * google.rpc.Status with an optional google.rpc.RetryInfo detail: the error body of OTLP/HTTP
  * and the `grpc-status-details-bin` trailer of OTLP/gRPC. Small enough to encode by hand.
  */
+import { createCursor, readLength, readTag, readVarint, skipField, type WireCursor } from './wire-reader.js';
+
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
 
 export interface RpcStatus {
@@ -81,87 +83,68 @@ export function rpcStatusToJson(status: RpcStatus): string {
   return JSON.stringify(body);
 }
 
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Uint8Array) {}
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.buf.length) throw new Error('truncated varint');
-      const b = this.buf[this.pos++];
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-    throw new Error('varint too long');
-  }
-  bytes(): Uint8Array {
-    const len = this.varint();
-    if (this.pos + len > this.buf.length) throw new Error('length past the end');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.bytes();
-    else if (wireType === 5) this.pos += 4;
-    else throw new Error(`unsupported wire type ${wireType}`);
-    if (this.pos > this.buf.length) throw new Error('truncated field');
+/** Calls `onField(tag, cursor, end)` for each field of the message in `bytes`; the callback reads or skips it. */
+function eachField(bytes: Uint8Array, onField: (tag: number, c: WireCursor, end: number) => boolean): void {
+  const c = createCursor(bytes);
+  const end = bytes.length;
+  while (c.pos < end) {
+    const tag = readTag(c, end, 'google.rpc.Status');
+    if (!onField(tag, c, end)) skipField(c, tag, end, 'google.rpc.Status');
   }
 }
 
+function readBytes(c: WireCursor, end: number): Uint8Array {
+  const length = readLength(c, end, 'google.rpc.Status');
+  const out = c.buf.subarray(c.pos, c.pos + length);
+  c.pos += length;
+  return out;
+}
+
 function decodeDurationMillis(bytes: Uint8Array): number {
-  const r = new Reader(bytes);
   let seconds = 0;
   let nanos = 0;
-  while (r.pos < bytes.length) {
-    const tag = r.varint();
-    if (tag === 0x08) seconds = r.varint();
-    else if (tag === 0x10) nanos = r.varint();
-    else r.skip(tag & 7);
-  }
+  eachField(bytes, (tag, c, end) => {
+    if (tag === 0x08) seconds = readVarint(c, end, 'Duration');
+    else if (tag === 0x10) nanos = readVarint(c, end, 'Duration');
+    else return false;
+    return true;
+  });
   return seconds * 1000 + Math.round(nanos / 1e6);
 }
 
 function decodeRetryDelay(any: Uint8Array): number | undefined {
-  const r = new Reader(any);
   let typeUrl = '';
   let value: Uint8Array | undefined;
-  while (r.pos < any.length) {
-    const tag = r.varint();
-    if (tag === 0x0a) typeUrl = Buffer.from(r.bytes()).toString('utf8');
-    else if (tag === 0x12) value = r.bytes();
-    else r.skip(tag & 7);
-  }
+  eachField(any, (tag, c, end) => {
+    if (tag === 0x0a) typeUrl = Buffer.from(readBytes(c, end)).toString('utf8');
+    else if (tag === 0x12) value = readBytes(c, end);
+    else return false;
+    return true;
+  });
   if (typeUrl !== RETRY_INFO_TYPE) return undefined;
   // An absent value is an empty RetryInfo (proto3 omits empty bytes): "retry", with no delay.
-  const v = new Reader(value ?? new Uint8Array());
   let millis: number | undefined;
-  while (v.pos < v.buf.length) {
-    const tag = v.varint();
-    if (tag === 0x0a) millis = decodeDurationMillis(v.bytes());
-    else v.skip(tag & 7);
-  }
+  eachField(value ?? new Uint8Array(), (tag, c, end) => {
+    if (tag !== 0x0a) return false;
+    millis = decodeDurationMillis(readBytes(c, end));
+    return true;
+  });
   return millis ?? 0;
 }
 
 /** Decodes a google.rpc.Status; returns undefined when the bytes are not one. */
 export function decodeRpcStatus(bytes: Uint8Array): RpcStatus | undefined {
   try {
-    const r = new Reader(bytes);
     let code = 0;
     let message = '';
     let retryAfterMillis: number | undefined;
-    while (r.pos < bytes.length) {
-      const tag = r.varint();
-      if (tag === 0x08) code = r.varint();
-      else if (tag === 0x12) message = Buffer.from(r.bytes()).toString('utf8');
-      else if (tag === 0x1a) retryAfterMillis = decodeRetryDelay(r.bytes()) ?? retryAfterMillis;
-      else r.skip(tag & 7);
-    }
+    eachField(bytes, (tag, c, end) => {
+      if (tag === 0x08) code = readVarint(c, end, 'google.rpc.Status');
+      else if (tag === 0x12) message = Buffer.from(readBytes(c, end)).toString('utf8');
+      else if (tag === 0x1a) retryAfterMillis = decodeRetryDelay(readBytes(c, end)) ?? retryAfterMillis;
+      else return false;
+      return true;
+    });
     return retryAfterMillis === undefined ? { code, message } : { code, message, retryAfterMillis };
   } catch {
     return undefined;
