@@ -6,6 +6,7 @@
 import type { ExportResponse, PartialSuccess } from '../consumer.js';
 import { decodeError } from '../errors.js';
 import { signals, type Signal } from './signal.js';
+import { createCursor, readLength, readTag, readVarintBigInt, skipField, type WireCursor } from './wire-reader.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -60,57 +61,34 @@ export function exportResponseToJson(signal: Signal, response: ExportResponse): 
   });
 }
 
-class Cursor {
-  pos = 0;
-  constructor(readonly buf: Uint8Array) {}
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.buf.length) throw decodeError('export response: truncated varint');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return result;
-      shift += 7n;
-    }
-    throw decodeError('export response: varint longer than 10 bytes');
-  }
-  bytes(): Uint8Array {
-    const len = Number(this.varint());
-    if (len > this.buf.length - this.pos) throw decodeError('export response: length past the end');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 2) this.bytes();
-    else if (wireType === 1 || wireType === 5) {
-      this.pos += wireType === 1 ? 8 : 4;
-      if (this.pos > this.buf.length) throw decodeError('export response: truncated fixed field');
-    } else throw decodeError(`export response: unsupported wire type ${wireType}`);
-  }
+const WHERE = 'export response';
+
+function readBytes(c: WireCursor, end: number): Uint8Array {
+  const length = readLength(c, end, WHERE);
+  const out = c.buf.subarray(c.pos, c.pos + length);
+  c.pos += length;
+  return out;
 }
 
 /** Decodes an upstream's protobuf response; throws the typed decode error when malformed. */
 export function decodeExportResponse(bytes: Uint8Array): ExportResponse {
-  const outer = new Cursor(bytes);
+  const outer = createCursor(bytes);
   let partial: PartialSuccess | undefined;
   while (outer.pos < bytes.length) {
-    const tag = Number(outer.varint());
+    const tag = readTag(outer, bytes.length, WHERE);
     if (tag !== 0x0a) {
-      outer.skip(tag & 7);
+      skipField(outer, tag, bytes.length, WHERE);
       continue;
     }
-    const body = outer.bytes();
-    const inner = new Cursor(body);
+    const body = readBytes(outer, bytes.length);
+    const inner = createCursor(body);
     let rejected = 0n;
     let errorMessage = '';
     while (inner.pos < body.length) {
-      const t = Number(inner.varint());
-      if (t === 0x08) rejected = BigInt.asIntN(64, inner.varint());
-      else if (t === 0x12) errorMessage = Buffer.from(inner.bytes()).toString('utf8');
-      else inner.skip(t & 7);
+      const t = readTag(inner, body.length, WHERE);
+      if (t === 0x08) rejected = BigInt.asIntN(64, readVarintBigInt(inner, body.length, WHERE));
+      else if (t === 0x12) errorMessage = Buffer.from(readBytes(inner, body.length)).toString('utf8');
+      else skipField(inner, t, body.length, WHERE);
     }
     partial = { rejected: rejected.toString(), errorMessage };
   }
