@@ -1,8 +1,10 @@
 /**
  * Wiring, the only module that knows the concrete components:
  *
- *   receiver → instrumentReceiver → inflight limiter → agent_tags processor → instrumentExporter
+ *   receiver → instrumentReceiver → agent_tags processor → instrumentExporter
  *     → per-signal delivery: splitting → retrying (sync) or queue (queue mode) → OTLP exporter
+ *
+ * The receivers claim the in-flight limiter's budget before they read a body (src/admission.ts).
  *
  * Each component knows only the Consumer contract (src/consumer.ts).
  */
@@ -27,6 +29,7 @@ import { createHttpReceiver } from './receiver/http-receiver.js';
 import type { Receiver } from './receiver/receiver.js';
 import { liveReceiverUpdates, restartOnly } from './receiver/receiver-reload.js';
 import { readAuthToken, readServerTls, type ServerTls } from './receiver/server-tls.js';
+import { instrumentAdmission } from './telemetry/instrument-admission.js';
 import { instrumentExporter, instrumentReceiver } from './telemetry/instrument-consumer.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 
@@ -162,7 +165,7 @@ export function createService(config: Config, settings: ServiceSettings): Servic
     },
   };
   const processor = createAgentTagsProcessor({ rules: config.processor.rules, next: instrumentExporter(router, metrics) });
-  const limiter = createInflightLimiter({ maxBytes: config.delivery.maxInflightBytes, next: processor });
+  const limiter = createInflightLimiter({ maxBytes: config.delivery.maxInflightBytes });
   metrics.setTagTotalsProvider(() => processor.totals);
   metrics.setInflightProvider(() => limiter.inflightBytes);
   if (delivery.queues.length > 0) {
@@ -185,7 +188,8 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         endpoint: grpc.endpoint,
         maxRecvMsgSizeBytes: grpc.maxRecvMsgSizeBytes,
         signals,
-        consumer: instrumentReceiver(limiter, metrics, 'grpc'),
+        consumer: instrumentReceiver(processor, metrics, 'grpc'),
+        admission: instrumentAdmission(limiter, metrics, 'grpc'),
         logger: logger.child({ component: 'grpc-receiver' }),
         forwardHeaders,
         authToken,
@@ -203,7 +207,8 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         endpoint: http.endpoint,
         maxRequestBodyBytes: http.maxRequestBodyBytes,
         signals,
-        consumer: instrumentReceiver(limiter, metrics, 'http'),
+        consumer: instrumentReceiver(processor, metrics, 'http'),
+        admission: instrumentAdmission(limiter, metrics, 'http'),
         logger: logger.child({ component: 'http-receiver' }),
         forwardHeaders,
         authToken,

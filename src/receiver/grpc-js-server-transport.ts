@@ -15,9 +15,11 @@
  */
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import type { Ticket } from '../admission.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
 import { encodeRpcStatus } from '../otlp/rpc-status.js';
+import { clientStatusOf } from '../otlp/status.js';
 import type { HostPort } from './endpoint.js';
 import type {
   GrpcFailure,
@@ -101,8 +103,16 @@ function grpcStatusOf(failure: GrpcFailure): grpc.StatusObject {
   return { code: failure.grpcCode, details: failure.message, metadata };
 }
 
-function unaryCall(handler: GrpcUnaryHandler): grpc.handleUnaryCall<Buffer, Buffer> {
+/** grpc-js hands over whole messages only: the memory bound is claimed once one has arrived. */
+function unaryCall(handler: GrpcUnaryHandler, admit: ((bytes: number) => Ticket) | undefined): grpc.handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
+    let ticket: Ticket | undefined;
+    try {
+      ticket = admit?.(call.request.length);
+    } catch (err) {
+      callback(grpcStatusOf(clientStatusOf(err)));
+      return;
+    }
     const controller = new AbortController();
     const deadline = deadlineMillis(call);
     let answered = false;
@@ -127,6 +137,7 @@ function unaryCall(handler: GrpcUnaryHandler): grpc.handleUnaryCall<Buffer, Buff
     };
     const answer = (reply: GrpcServerReply): void => {
       answered = true;
+      ticket?.release();
       if ('body' in reply) callback(null, reply.body);
       else callback(grpcStatusOf(reply.status));
     };
@@ -155,8 +166,10 @@ export function createGrpcJsServerTransport(options: GrpcJsServerTransportOption
     'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,
     'grpc.enable_channelz': 0,
   });
+  const { admit } = options;
   for (const [path, handler] of options.routes) {
-    server.register(path, unaryCall(handler), identity, identity, 'unary');
+    const admitPath = admit === undefined ? undefined : (bytes: number) => admit(path, bytes);
+    server.register(path, unaryCall(handler, admitPath), identity, identity, 'unary');
   }
   const certificates = options.tls === undefined ? undefined : createSettableCertificates(options.tls);
   const mutualTls = options.tls?.clientCa !== undefined;

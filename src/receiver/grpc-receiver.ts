@@ -7,6 +7,7 @@
  * With a bearer token, a call without `authorization: Bearer <token>` metadata gets
  * UNAUTHENTICATED (the Collector's bearertokenauth extension) and never reaches the consumer.
  */
+import type { Admission } from '../admission.js';
 import type { Consumer, ExportRequest } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -42,6 +43,8 @@ export interface GrpcReceiverOptions {
   readonly tls?: ServerTls;
   /** Bearer token every call must carry (`authorization` metadata); default none. */
   readonly authToken?: string;
+  /** The memory bound, claimed by each message's declared length as early as the transport can; default none. */
+  readonly admission?: Admission;
   /** Open connections; past it new ones are closed at once. Only the default (grpc-js) transport enforces it. */
   readonly maxConnections?: number;
   /** Defaults to grpc-js. */
@@ -87,6 +90,10 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
   const routes = new Map<string, GrpcUnaryHandler>(
     options.signals.map((signal) => [signalInfo[signal].grpcMethod, handlerFor(signal)]),
   );
+  const signalOf = new Map<string, Signal>(options.signals.map((signal) => [signalInfo[signal].grpcMethod, signal]));
+  const { admission } = options;
+  // The transport only asks for its own routes.
+  const admit = admission === undefined ? undefined : (method: string, bytes: number) => admission.admit(signalOf.get(method) as Signal, bytes);
   let transport: GrpcServerTransport | undefined;
 
   return {
@@ -97,6 +104,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
         port,
         maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes,
         routes,
+        ...(admit === undefined ? {} : { admit }),
         ...(options.tls === undefined ? {} : { tls: options.tls }),
         ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       };

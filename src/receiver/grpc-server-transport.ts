@@ -7,6 +7,7 @@
  * (RESOURCE_EXHAUSTED, no RetryInfo), deadlines and cancellation. It never decodes a message:
  * handlers get and return raw protobuf bytes.
  */
+import type { Ticket } from '../admission.js';
 import type { ClientStatus } from '../otlp/status.js';
 import type { HostPort } from './endpoint.js';
 import type { ServerTls } from './server-tls.js';
@@ -41,6 +42,13 @@ export interface GrpcServerTransportOptions {
   readonly maxRecvMsgSizeBytes: number;
   /** Full method path (`/package.Service/Method`) → handler; other methods answer UNIMPLEMENTED. */
   readonly routes: ReadonlyMap<string, GrpcUnaryHandler>;
+  /**
+   * Claims the memory bound for a message of `bytes` on `method` (one of the routes), or throws a
+   * TaggerError that the client gets as a rich status. Called as early as the transport can: by the
+   * declared frame length before the body is read, or with the received message. The ticket is
+   * released once the handler is done. Default: everything is admitted.
+   */
+  readonly admit?: (method: string, bytes: number) => Ticket;
   /**
    * Serve TLS (HTTP/2 over TLS, ALPN `h2`) with this material instead of plaintext. With
    * `clientCa`, a client must present a certificate chaining to it, or the handshake fails.

@@ -5,10 +5,16 @@
  * handler; answer with headers, one DATA frame and `grpc-status: 0` trailers, or a Trailers-Only
  * failure. The deadline, a client reset and a dropped connection abort the handler.
  *
+ * The memory bound is claimed by the frame's declared length as soon as its prefix arrives, while
+ * HTTP/2 flow control still holds back the rest of the body; a refusal is answered at once and
+ * the stream reset, so a refused message is never buffered. The claim grows to the inflated size
+ * and is released once the handler is done.
+ *
  * Per-call state lives in one object hung on the stream, and the event handlers are module
  * functions that find it there: no closures per call.
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { Ticket } from '../admission.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { gunzipBounded } from '../otlp/compression.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
@@ -24,7 +30,8 @@ import {
   type GrpcFrameBuffer,
 } from '../otlp/grpc-wire.js';
 import { encodeRpcStatus } from '../otlp/rpc-status.js';
-import type { GrpcServerReply, GrpcUnaryHandler } from './grpc-server-transport.js';
+import { clientStatusOf } from '../otlp/status.js';
+import type { GrpcFailure, GrpcServerReply, GrpcUnaryHandler } from './grpc-server-transport.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -55,9 +62,11 @@ interface CallState extends GrpcFrameBuffer {
   readonly maxBytes: number;
   readonly gzip: boolean;
   readonly deadline: number | undefined;
+  readonly admit: ((bytes: number) => Ticket) | undefined;
   phase: Phase;
   timer: NodeJS.Timeout | undefined;
   controller: AbortController | undefined;
+  ticket: Ticket | undefined;
 }
 
 const kCall = Symbol('grpcCall');
@@ -70,6 +79,8 @@ export interface ServeGrpcCallOptions {
   readonly gzip: boolean;
   /** From `grpc-timeout`. */
   readonly timeoutMillis: number | undefined;
+  /** Claims the memory bound for a message of this many bytes; throws a TaggerError to refuse it. */
+  readonly admit?: (bytes: number) => Ticket;
 }
 
 export function failureHeaders(code: number, message: string, details?: Buffer): http2.OutgoingHttpHeaders {
@@ -106,6 +117,8 @@ function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 function finish(call: CallState): void {
+  // A running handler still holds the message: dispatch releases the claim when it returns.
+  if (call.phase !== Phase.Handling) call.ticket?.release();
   call.phase = Phase.Done;
   call.first = undefined;
   call.chunks = undefined;
@@ -124,15 +137,24 @@ function refuse(call: CallState, code: number, message: string): void {
   respondTrailersOnly(call.stream, failureHeaders(code, message), stillSending);
 }
 
+/** A status with rich details (google.rpc.Status, RetryInfo): a handler's, or the memory bound's. */
+function fail(call: CallState, status: GrpcFailure): void {
+  const stillSending = call.phase === Phase.Receiving && !call.stream.readableEnded;
+  finish(call);
+  const { grpcCode, message, retryAfterMillis } = status;
+  const details = encodeRpcStatus({ code: grpcCode, message, retryAfterMillis });
+  respondTrailersOnly(call.stream, failureHeaders(grpcCode, message, details), stillSending);
+}
+
 function answer(call: CallState, reply: GrpcServerReply): void {
+  if ('status' in reply) {
+    fail(call, reply.status);
+    return;
+  }
   finish(call);
   const stream = call.stream;
   if (stream.destroyed || stream.closed) return;
-  if ('status' in reply) {
-    const { grpcCode, message, retryAfterMillis } = reply.status;
-    const details = encodeRpcStatus({ code: grpcCode, message, retryAfterMillis });
-    respondTrailersOnly(stream, failureHeaders(grpcCode, message, details), false);
-  } else if (reply.body.length > MAX_SEND_MESSAGE_BYTES) {
+  if (reply.body.length > MAX_SEND_MESSAGE_BYTES) {
     const message = `response message larger than max (${reply.body.length} vs. ${MAX_SEND_MESSAGE_BYTES})`;
     respondTrailersOnly(stream, failureHeaders(GrpcCode.RESOURCE_EXHAUSTED, message), false);
   } else {
@@ -163,6 +185,12 @@ async function dispatch(call: CallState, message: Buffer, compressed: boolean): 
       return;
     }
     if (call.phase !== Phase.Decompressing) return;
+    try {
+      call.ticket?.resize(message.length + body.length);
+    } catch (err) {
+      fail(call, clientStatusOf(err));
+      return;
+    }
   }
   const controller = new AbortController();
   call.controller = controller;
@@ -178,6 +206,7 @@ async function dispatch(call: CallState, message: Buffer, compressed: boolean): 
   } catch (err) {
     reply = { status: { grpcCode: GrpcCode.INTERNAL, message: `internal error: ${errorText(err)}`, retryAfterMillis: undefined } };
   }
+  call.ticket?.release();
   // Cancelled, timed out or disconnected meanwhile: the reply has no one to go to.
   if (call.phase !== Phase.Handling) return;
   try {
@@ -197,6 +226,12 @@ function onData(this: CallStream, chunk: Buffer): void {
   } else if (found === FrameChunk.Excess) {
     // grpc-js' answer to a second message on a unary method.
     refuse(call, GrpcCode.UNIMPLEMENTED, 'received a second request message for a unary method');
+  } else if (call.ticket === undefined && call.declared >= 0 && call.admit !== undefined) {
+    try {
+      call.ticket = call.admit(call.declared);
+    } catch (err) {
+      fail(call, clientStatusOf(err));
+    }
   }
 }
 
@@ -257,6 +292,7 @@ export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHe
     maxBytes: start.maxRecvMsgSizeBytes,
     gzip: start.gzip,
     deadline: timeout === undefined ? undefined : Date.now() + timeout,
+    admit: start.admit,
     phase: Phase.Receiving,
     first: undefined,
     chunks: undefined,
@@ -264,6 +300,7 @@ export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHe
     declared: -1,
     timer: undefined,
     controller: undefined,
+    ticket: undefined,
   };
   (stream as CallStream)[kCall] = call;
   stream.on('data', onData);

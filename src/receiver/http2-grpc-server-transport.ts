@@ -12,10 +12,11 @@
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Ticket } from '../admission.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
 import { parseGrpcTimeout } from '../otlp/grpc-wire.js';
 import type { HostPort } from './endpoint.js';
-import type { GrpcServerTransport, GrpcServerTransportOptions } from './grpc-server-transport.js';
+import type { GrpcServerTransport, GrpcServerTransportOptions, GrpcUnaryHandler } from './grpc-server-transport.js';
 import { failureHeaders, respondTrailersOnly, serveGrpcCall } from './http2-grpc-server-call.js';
 import { secureContextOptions, type ServerTls } from './server-tls.js';
 
@@ -52,7 +53,27 @@ function respondEarly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHead
   respondTrailersOnly(stream, headers, !stream.endAfterHeaders);
 }
 
-function onStream(options: GrpcServerTransportOptions, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+/** What a route needs per call, built once per transport. */
+interface Route {
+  readonly handler: GrpcUnaryHandler;
+  readonly admit: ((bytes: number) => Ticket) | undefined;
+}
+
+function routesOf(options: GrpcServerTransportOptions): Map<string, Route> {
+  const { admit } = options;
+  const routes = new Map<string, Route>();
+  for (const [path, handler] of options.routes) {
+    routes.set(path, { handler, admit: admit === undefined ? undefined : (bytes) => admit(path, bytes) });
+  }
+  return routes;
+}
+
+function onStream(
+  options: GrpcServerTransportOptions,
+  routes: ReadonlyMap<string, Route>,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): void {
   // Every error also closes the stream, and 'close' is where a call ends; an unhandled 'error' would crash.
   stream.on('error', ignore);
   if (headers[':method'] !== 'POST') {
@@ -65,8 +86,8 @@ function onStream(options: GrpcServerTransportOptions, stream: ServerHttp2Stream
   }
   // nghttp2 refuses a request without :path (only CONNECT may omit it, and that is not POST).
   const path = headers[':path'] as string;
-  const handler = options.routes.get(path);
-  if (handler === undefined) {
+  const route = routes.get(path);
+  if (route === undefined) {
     respondEarly(stream, failureHeaders(GrpcCode.UNIMPLEMENTED, `unknown method ${path}`));
     return;
   }
@@ -85,7 +106,13 @@ function onStream(options: GrpcServerTransportOptions, stream: ServerHttp2Stream
       return;
     }
   }
-  serveGrpcCall(stream, headers, { handler, maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes, gzip: encoding === 'gzip', timeoutMillis });
+  serveGrpcCall(stream, headers, {
+    handler: route.handler,
+    maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes,
+    gzip: encoding === 'gzip',
+    timeoutMillis,
+    admit: route.admit,
+  });
 }
 
 function createServer(tls: ServerTls | undefined): http2.Http2Server | http2.Http2SecureServer {
@@ -130,7 +157,8 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
   });
   // Garbage on the socket (not HTTP/2, HTTP/1.1, a bad frame) ends that session, nothing else.
   server.on('sessionError', ignore);
-  server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(options, stream, headers));
+  const routes = routesOf(options);
+  server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(options, routes, stream, headers));
 
   let closed: Promise<void> | undefined;
   return {

@@ -71,4 +71,11 @@ t.test('too much data in flight: a retryable refusal with Retry-After', async (t
   t.equal(second.status, 429, 'refused while the first is in flight');
   t.ok(Number(second.headers.get('retry-after')) >= 1, 'with Retry-After');
   t.equal((await first).status, 200, 'the first one is delivered');
+  const metrics = await (await fetch(`${tagger.adminUrl}/metrics`)).text();
+  t.match(
+    metrics,
+    /otlp_tagger_receiver_refused_requests_total\{signal="traces",protocol="http",code="OTLP_TAGGER_ERR_OVERLOADED"\} 1/,
+    'the refusal is counted',
+  );
+  t.equal(tagger.service.limiter.inflightBytes, 0, 'and nothing stays claimed');
 });

@@ -13,8 +13,10 @@ import type {
   GrpcServerCall,
   GrpcServerReply,
   GrpcServerTransportFactory,
+  GrpcServerTransportOptions,
   GrpcUnaryHandler,
 } from '../../src/receiver/grpc-server-transport.js';
+import { createInflightLimiter } from '../../src/processor/inflight-limiter.js';
 import { createRawGrpcClient, type RawGrpcClient } from './grpc-raw-client.js';
 import { lookupType } from './reference-codec.js';
 
@@ -30,7 +32,7 @@ interface Harness {
 type Setup = (
   t: Test,
   handlers?: Record<string, GrpcUnaryHandler>,
-  options?: { maxRecvMsgSizeBytes?: number; gzip?: boolean },
+  options?: { maxRecvMsgSizeBytes?: number; gzip?: boolean; admit?: GrpcServerTransportOptions['admit'] },
 ) => Promise<Harness>;
 
 function setupFor(factory: GrpcServerTransportFactory): Setup {
@@ -51,6 +53,7 @@ function setupFor(factory: GrpcServerTransportFactory): Setup {
       port: 0,
       maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes ?? 1024 * 1024,
       routes,
+      ...(options.admit === undefined ? {} : { admit: options.admit }),
     });
     t.teardown(() => transport.close());
     const { host, port } = await transport.listen();
@@ -198,6 +201,78 @@ export function runGrpcServerTransportSuite(
     const outcome = await client.call(FAIL, Buffer.from('x'));
     t.match(outcome, { ok: false, code: GrpcCode.INVALID_ARGUMENT, details: 'bad' });
     if (!outcome.ok) t.match(decodeStatusDetails(outcome.metadata), { code: GrpcCode.INVALID_ARGUMENT, message: 'bad', details: [] });
+  });
+
+  t.test('the memory bound: a message claims its size on its method until answered', async (t) => {
+    const limiter = createInflightLimiter({ maxBytes: 1024 * 1024 });
+    const claims: { method: string; bytes: number }[] = [];
+    let heldInHandler = -1;
+    const { client } = await setup(
+      t,
+      {
+        [FAIL]: async (call) => {
+          heldInHandler = limiter.inflightBytes;
+          return { body: call.body };
+        },
+      },
+      {
+        admit: (method, bytes) => {
+          claims.push({ method, bytes });
+          return limiter.admit('traces', bytes);
+        },
+      },
+    );
+    const body = Buffer.alloc(5000, 1);
+    t.same(await client.call(FAIL, body), { ok: true, body });
+    t.same(claims, [{ method: FAIL, bytes: 5000 }]);
+    t.equal(heldInHandler, 5000, 'held while the handler runs');
+    t.equal(limiter.inflightBytes, 0, 'released once answered');
+  });
+
+  t.test('the memory bound: a refusal is RESOURCE_EXHAUSTED with RetryInfo, and the handler never runs', async (t) => {
+    const limiter = createInflightLimiter({ maxBytes: 1000, retryAfterMillis: 3000 });
+    const hog = limiter.admit('traces', 1000);
+    const { client, calls } = await setup(t, {}, { admit: (_method, bytes) => limiter.admit('logs', bytes) });
+    const outcome = await client.call(ECHO, Buffer.alloc(64 * 1024, 2));
+    t.match(outcome, { ok: false, code: GrpcCode.RESOURCE_EXHAUSTED, details: /too much data in flight/ });
+    if (outcome.ok) return;
+    const status = decodeStatusDetails(outcome.metadata) as { details: { type_url: string }[] };
+    t.equal(status.details[0]?.type_url, 'type.googleapis.com/google.rpc.RetryInfo', 'tells the client when to retry');
+    t.equal(calls.length, 0);
+    hog.release();
+    t.equal(limiter.inflightBytes, 0, 'a refusal holds nothing');
+    t.same(await client.call(ECHO, Buffer.from('x')), { ok: true, body: Buffer.from('x') }, 'and the next call is admitted');
+  });
+
+  t.test('the memory bound: a gzip message is claimed at least at its inflated size', async (t) => {
+    const limiter = createInflightLimiter({ maxBytes: 16 * 1024 * 1024 });
+    let heldInHandler = -1;
+    const { client } = await setup(
+      t,
+      {
+        [FAIL]: async (call) => {
+          heldInHandler = limiter.inflightBytes;
+          return { body: call.body.subarray(0, 1) };
+        },
+      },
+      { gzip: true, admit: (_method, bytes) => limiter.admit('traces', bytes) },
+    );
+    const body = Buffer.alloc(256 * 1024, 'otlp ');
+    t.match(await client.call(FAIL, body), { ok: true });
+    t.ok(heldInHandler >= body.length, `${heldInHandler} ≥ ${body.length}`);
+    t.equal(limiter.inflightBytes, 0);
+  });
+
+  t.test('the memory bound: a gzip message that inflates past it is refused, retryable', async (t) => {
+    const limiter = createInflightLimiter({ maxBytes: 128 * 1024 });
+    const { client, calls } = await setup(t, {}, { gzip: true, admit: (_method, bytes) => limiter.admit('traces', bytes) });
+    const hog = limiter.admit('traces', 64 * 1024);
+    const outcome = await client.call(ECHO, Buffer.alloc(512 * 1024, 'otlp '));
+    t.match(outcome, { ok: false, code: GrpcCode.RESOURCE_EXHAUSTED, details: /too much data in flight/ });
+    if (!outcome.ok) t.ok(decodeStatusDetails(outcome.metadata)?.details, 'with RetryInfo');
+    t.equal(calls.length, 0);
+    hog.release();
+    t.equal(limiter.inflightBytes, 0);
   });
 
   t.test('a handler that rejects is answered INTERNAL', async (t) => {
