@@ -102,7 +102,12 @@ function onResponse(this: CallStream, headers: IncomingHttpHeaders): void {
   call.httpStatus = Number(headers[':status']);
   call.gzip = headers['grpc-encoding'] === 'gzip';
   // Trailers-Only: the status is in the headers.
-  if (headers['grpc-status'] !== undefined) readStatus(call, headers);
+  if (headers['grpc-status'] === undefined) return;
+  readStatus(call, headers);
+  // A server may answer before it has read the whole request and reset the stream with NO_ERROR
+  // (RFC 9113 §8.1); Node then never closes a stream whose body is still unsent, so settle on the
+  // answer, as grpc-js does, rather than wait for the deadline.
+  if (call.status > 0) cancel(call, grpcFailure(call.status, call.message, call.details));
 }
 
 function onTrailers(this: CallStream, trailers: IncomingHttpHeaders): void {

@@ -36,8 +36,6 @@ import type { GrpcFailure, GrpcServerReply, GrpcUnaryHandler } from './grpc-serv
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-const { NGHTTP2_NO_ERROR } = http2.constants;
-
 /** Request headers that are transport, not metadata (grpc-js strips the same). */
 const notMetadata = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding']);
 
@@ -96,14 +94,24 @@ export function failureHeaders(code: number, message: string, details?: Buffer):
 }
 
 /**
- * A Trailers-Only response. When the client is still sending, the stream is then reset with
- * NO_ERROR (RFC 9113 §8.1; Node sends it after the response), so the rest of the body never comes.
+ * A Trailers-Only response. A client still sending is not reset at once: gRPC clients stop once
+ * they have the status (grpc-js resets the stream itself), and what else arrives is read and
+ * dropped. RFC 9113 §8.1 allows RST_STREAM(NO_ERROR) here, but Node defers such a reset until its
+ * side has finished writing, and under load (64 clients refused by the memory bound) other
+ * streams of the session then stalled for good; an immediate CANCEL can overtake the response and
+ * lose the status. So a stream the client has not closed within a grace period is reset then.
  */
-export function respondTrailersOnly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHeaders, stillSending: boolean): void {
+export function respondTrailersOnly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHeaders): void {
   // respond() throws only in these states or on invalid headers, and every value here is ASCII by construction.
   if (stream.destroyed || stream.closed || stream.headersSent) return;
   stream.respond(headers, END_STREAM);
-  if (stillSending) stream.close(NGHTTP2_NO_ERROR);
+  if (!stream.readableEnded) setTimeout(resetIfOpen, RESET_GRACE_MILLIS, stream).unref();
+}
+
+const RESET_GRACE_MILLIS = 1000;
+
+function resetIfOpen(stream: ServerHttp2Stream): void {
+  if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
 }
 
 function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
@@ -132,18 +140,16 @@ const DEADLINE_SLACK_MILLIS = 50;
 
 /** A status of the transport's own (framing, limits, deadline): no rich status, as grpc-js does. */
 function refuse(call: CallState, code: number, message: string): void {
-  const stillSending = call.phase === Phase.Receiving && !call.stream.readableEnded;
   finish(call);
-  respondTrailersOnly(call.stream, failureHeaders(code, message), stillSending);
+  respondTrailersOnly(call.stream, failureHeaders(code, message));
 }
 
 /** A status with rich details (google.rpc.Status, RetryInfo): a handler's, or the memory bound's. */
 function fail(call: CallState, status: GrpcFailure): void {
-  const stillSending = call.phase === Phase.Receiving && !call.stream.readableEnded;
   finish(call);
   const { grpcCode, message, retryAfterMillis } = status;
   const details = encodeRpcStatus({ code: grpcCode, message, retryAfterMillis });
-  respondTrailersOnly(call.stream, failureHeaders(grpcCode, message, details), stillSending);
+  respondTrailersOnly(call.stream, failureHeaders(grpcCode, message, details));
 }
 
 function answer(call: CallState, reply: GrpcServerReply): void {
@@ -156,7 +162,7 @@ function answer(call: CallState, reply: GrpcServerReply): void {
   if (stream.destroyed || stream.closed) return;
   if (reply.body.length > MAX_SEND_MESSAGE_BYTES) {
     const message = `response message larger than max (${reply.body.length} vs. ${MAX_SEND_MESSAGE_BYTES})`;
-    respondTrailersOnly(stream, failureHeaders(GrpcCode.RESOURCE_EXHAUSTED, message), false);
+    respondTrailersOnly(stream, failureHeaders(GrpcCode.RESOURCE_EXHAUSTED, message));
   } else {
     stream.on('wantTrailers', sendOkTrailers);
     stream.respond(OK_HEADERS, WITH_TRAILERS);
@@ -213,7 +219,7 @@ async function dispatch(call: CallState, message: Buffer, compressed: boolean): 
     answer(call, reply);
   } catch (err) {
     // A reply that is neither (a handler bug): INTERNAL rather than an unhandled rejection.
-    respondTrailersOnly(call.stream, failureHeaders(GrpcCode.INTERNAL, `internal error: ${errorText(err)}`), false);
+    respondTrailersOnly(call.stream, failureHeaders(GrpcCode.INTERNAL, `internal error: ${errorText(err)}`));
   }
 }
 

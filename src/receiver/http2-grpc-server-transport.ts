@@ -49,8 +49,9 @@ function isGrpcContentType(value: string | undefined): boolean {
 }
 
 function respondEarly(stream: ServerHttp2Stream, headers: http2.OutgoingHttpHeaders): void {
-  // Node itself dumps the body of a server stream that nobody reads.
-  respondTrailersOnly(stream, headers, !stream.endAfterHeaders);
+  respondTrailersOnly(stream, headers);
+  // Read and drop whatever body follows, so that flow control never holds the client up.
+  stream.resume();
 }
 
 /** What a route needs per call, built once per transport. */

@@ -3,6 +3,8 @@
  * node:http2 later) by test/exporter/<impl>-client-transport.test.ts. The peer is a real grpc-js
  * upstream (test/helpers/upstream-grpc.ts).
  */
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import type { Test } from 'tap';
 import type {
   GrpcClientTransport,
@@ -96,6 +98,22 @@ export function runGrpcClientTransportSuite(t: Test, factory: GrpcClientTranspor
       message: 'bad trace id',
       details: undefined,
     });
+  });
+
+  t.test('an answer before the request was read (Trailers-Only, then RST_STREAM NO_ERROR) settles the call', async (t) => {
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      stream.once('data', () => {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GrpcCode.RESOURCE_EXHAUSTED), 'grpc-message': 'busy' }, { endStream: true });
+        stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const transport = open(t, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const result = failureOf(t, await transport.unary(TRACES, Buffer.alloc(8 * 1024 * 1024), { ...noCall, deadline: Date.now() + 20_000 }));
+    t.same({ code: result.code, message: result.message }, { code: GrpcCode.RESOURCE_EXHAUSTED, message: 'busy' }, 'the answer, not the deadline');
   });
 
   t.test('the deadline travels as grpc-timeout and ends the call DEADLINE_EXCEEDED', async (t) => {

@@ -242,7 +242,11 @@ t.test('gRPC (node:http2): claimed per signal by the frame length, refused befor
     new Promise((resolve) => {
       const stream = session.request({ ':method': 'POST', ':path': signals[signal].grpcMethod, 'content-type': 'application/grpc', te: 'trailers' });
       const result: Record<string, unknown> = {};
-      stream.on('response', (headers) => Object.assign(result, headers));
+      stream.on('response', (headers) => {
+        Object.assign(result, headers);
+        // A status in the response ends the call; reset the stream as gRPC clients do.
+        if (headers['grpc-status'] !== undefined) stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
       stream.on('trailers', (headers) => Object.assign(result, headers));
       stream.on('error', () => undefined);
       stream.on('close', () => resolve(result));
