@@ -68,6 +68,14 @@ interface Outcome {
   ok: number;
   refused: number;
   failed: number;
+  /** Failures by gRPC status or HTTP status ('none' when the call ended without one). */
+  failures: Record<string, number>;
+}
+
+function fail(outcome: Outcome, code: string | number | undefined): void {
+  outcome.failed++;
+  const key = String(code ?? 'none');
+  outcome.failures[key] = (outcome.failures[key] ?? 0) + 1;
 }
 
 /** One client loop over OTLP/HTTP (undici's fetch). */
@@ -83,7 +91,7 @@ async function httpClient(address: string, body: Buffer, until: number, outcome:
     else if (response?.status === 429) {
       outcome.refused++;
       await new Promise((resolve) => setTimeout(resolve, 20));
-    } else outcome.failed++;
+    } else fail(outcome, response?.status);
   }
 }
 
@@ -101,7 +109,7 @@ async function grpcClient(session: http2.ClientHttp2Session, frame: Buffer, unti
       });
       stream.on('trailers', (headers) => (code ??= headers['grpc-status'] as string | undefined));
       stream.on('error', () => undefined);
-      stream.on('close', () => resolve(code));
+      stream.on('close', () => resolve(code ?? `rst ${stream.rstCode}`));
       stream.resume();
       stream.end(frame);
     });
@@ -109,7 +117,7 @@ async function grpcClient(session: http2.ClientHttp2Session, frame: Buffer, unti
     else if (status === '8') {
       outcome.refused++;
       await new Promise((resolve) => setTimeout(resolve, 20));
-    } else outcome.failed++;
+    } else fail(outcome, status);
   }
 }
 
@@ -141,7 +149,7 @@ async function run(protocol: 'http' | 'grpc', upstreamKind: Upstream, maxInfligh
   const idle = rssMiB(pid);
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 100);
-  const outcome: Outcome = { ok: 0, refused: 0, failed: 0 };
+  const outcome: Outcome = { ok: 0, refused: 0, failed: 0, failures: {} };
   const body = request();
   const until = performance.now() + SECONDS * 1000;
   if (protocol === 'http') {
@@ -161,15 +169,15 @@ async function run(protocol: 'http' | 'grpc', upstreamKind: Upstream, maxInfligh
 }
 
 const rows = [
-  '| protocol | --max-inflight-bytes | idle RSS | peak RSS, upstream answering (sustainable load) | peak RSS, upstream hung | hung ÷ sustainable | hung: answered ok / refused / failed |',
+  '| protocol | --max-inflight-bytes | idle RSS | peak RSS, upstream answering (sustainable load) | peak RSS, upstream hung | hung ÷ sustainable | hung: answered ok / refused / failed (by status) |',
   '|---|---|--:|--:|--:|--:|---|',
 ];
-for (const protocol of (process.env.PROTOCOLS ?? "http,grpc").split(",") as ("http" | "grpc")[]) {
-  for (const bound of ['16MiB', '64MiB']) {
+for (const protocol of (process.env.PROTOCOLS ?? 'http,grpc').split(',') as ('http' | 'grpc')[]) {
+  for (const bound of (process.env.BOUNDS ?? '16MiB,64MiB').split(',')) {
     const sustainable = await run(protocol, 'answers', bound);
     const hung = await run(protocol, 'hung', bound);
     rows.push(
-      `| ${protocol} | ${bound} | ${hung.idle.toFixed(0)} MiB | ${sustainable.peak.toFixed(0)} MiB (${sustainable.ok} ok, ${sustainable.refused} refused) | ${hung.peak.toFixed(0)} MiB | ${(hung.peak / sustainable.peak).toFixed(2)}× | ${hung.ok} / ${hung.refused} / ${hung.failed} |`,
+      `| ${protocol} | ${bound} | ${hung.idle.toFixed(0)} MiB | ${sustainable.peak.toFixed(0)} MiB (${sustainable.ok} ok, ${sustainable.refused} refused) | ${hung.peak.toFixed(0)} MiB | ${(hung.peak / sustainable.peak).toFixed(2)}× | ${hung.ok} / ${hung.refused} / ${hung.failed} (${Object.entries(hung.failures).map(([k, v]) => `${k}: ${v}`).join(', ')}) |`,
     );
     process.stderr.write(rows.at(-1) + '\n');
   }

@@ -5,10 +5,10 @@
  * handler; answer with headers, one DATA frame and `grpc-status: 0` trailers, or a Trailers-Only
  * failure. The deadline, a client reset and a dropped connection abort the handler.
  *
- * The memory bound is claimed by the frame's declared length as soon as its prefix arrives, while
- * HTTP/2 flow control still holds back the rest of the body; a refusal is answered at once and
- * the stream reset, so a refused message is never buffered. The claim grows to the inflated size
- * and is released once the handler is done.
+ * The memory bound is claimed by the frame's declared length as soon as its prefix arrives; a
+ * refused message is never buffered: the rest of its body is dropped as it arrives, and the
+ * refusal answered at its end. The claim grows to the inflated size and is released once the
+ * handler is done.
  *
  * Per-call state lives in one object hung on the stream, and the event handlers are module
  * functions that find it there: no closures per call.
@@ -50,7 +50,8 @@ const WITH_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) 
 const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as http2.ServerStreamResponseOptions;
 
 /** Where a call is; numbers, compared on every chunk. */
-const Phase = { Receiving: 0, Decompressing: 1, Handling: 2, Done: 3 } as const;
+/** Draining: refused by the memory bound; the rest of the body is dropped as it comes, then answered. */
+const Phase = { Receiving: 0, Decompressing: 1, Handling: 2, Done: 3, Draining: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 interface CallState extends GrpcFrameBuffer {
@@ -65,6 +66,7 @@ interface CallState extends GrpcFrameBuffer {
   timer: NodeJS.Timeout | undefined;
   controller: AbortController | undefined;
   ticket: Ticket | undefined;
+  refusal: GrpcFailure | undefined;
 }
 
 const kCall = Symbol('grpcCall');
@@ -236,13 +238,22 @@ function onData(this: CallStream, chunk: Buffer): void {
     try {
       call.ticket = call.admit(call.declared);
     } catch (err) {
-      fail(call, clientStatusOf(err));
+      // Answered once the client has sent everything: an answer mid-body makes gRPC clients reset
+      // the stream, and Node's server closes sessions that see many resets (rapid-reset defence).
+      call.refusal = clientStatusOf(err);
+      call.phase = Phase.Draining;
+      call.first = undefined;
+      call.chunks = undefined;
     }
   }
 }
 
 function onEnd(this: CallStream): void {
   const call = this[kCall];
+  if (call.phase === Phase.Draining) {
+    fail(call, call.refusal as GrpcFailure);
+    return;
+  }
   if (call.phase !== Phase.Receiving) return;
   const received = call.received;
   const frame = takeFrame(call);
@@ -307,6 +318,7 @@ export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHe
     timer: undefined,
     controller: undefined,
     ticket: undefined,
+    refusal: undefined,
   };
   (stream as CallStream)[kCall] = call;
   stream.on('data', onData);

@@ -221,7 +221,7 @@ t.test('HTTP: a client that leaves mid-body gives its claim back', async (t) => 
   await until(t, 'released', () => limiter.inflightBytes === 0);
 });
 
-t.test('gRPC (node:http2): claimed per signal by the frame length, refused before the body is sent', async (t) => {
+t.test('gRPC (node:http2): claimed per signal by the frame length; a refused body is dropped as it comes', async (t) => {
   const limiter = createInflightLimiter({ maxBytes: 64 * 1024, retryAfterMillis: 1500 });
   const consumer = observingConsumer(limiter);
   const spy = spyOn(limiter);
@@ -238,9 +238,15 @@ t.test('gRPC (node:http2): claimed per signal by the frame length, refused befor
   const address = await receiver.start();
   const session = http2.connect(`http://${address}`);
   t.teardown(() => session.close());
-  const call = (signal: Signal, frame: Buffer, end: boolean): Promise<Record<string, unknown>> =>
+  const call = (signal: Signal, frame: Buffer, end: boolean, timeout?: string): Promise<Record<string, unknown>> =>
     new Promise((resolve) => {
-      const stream = session.request({ ':method': 'POST', ':path': signals[signal].grpcMethod, 'content-type': 'application/grpc', te: 'trailers' });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': signals[signal].grpcMethod,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        ...(timeout === undefined ? {} : { 'grpc-timeout': timeout }),
+      });
       const result: Record<string, unknown> = {};
       stream.on('response', (headers) => {
         Object.assign(result, headers);
@@ -267,11 +273,13 @@ t.test('gRPC (node:http2): claimed per signal by the frame length, refused befor
   t.equal(consumer.held[0], body.length);
 
   const hog = limiter.admit('traces', 64 * 1024);
-  const refused = await call('logs', Buffer.concat([prefix(2 * MiB), Buffer.alloc(100)]), false);
-  t.equal(Number(refused['grpc-status']), GrpcCode.RESOURCE_EXHAUSTED, 'answered with 2 MiB still unsent');
+  const refused = await call('logs', Buffer.concat([prefix(2 * MiB), Buffer.alloc(2 * MiB)]), true);
+  t.equal(Number(refused['grpc-status']), GrpcCode.RESOURCE_EXHAUSTED, 'refused, once the body has been sent (and dropped)');
   t.ok(refused['grpc-status-details-bin'], 'with RetryInfo');
   t.same(spy.claims.at(-1), { signal: 'logs', bytes: 2 * MiB });
   t.equal(consumer.requests.length, 1);
+  const stalled = await call('logs', Buffer.concat([prefix(MiB), Buffer.alloc(100)]), false, '200m');
+  t.equal(Number(stalled['grpc-status']), GrpcCode.DEADLINE_EXCEEDED, 'a refused client that stops sending meets its deadline');
   hog.release();
   t.equal(limiter.inflightBytes, 0);
 });
