@@ -1,7 +1,7 @@
 /**
  * Wiring, the only module that knows the concrete components:
  *
- *   receiver → instrumentReceiver → agent_tags processor → instrumentExporter
+ *   receiver → instrumentReceiver → agent_tags processor → batch processor (when on) → instrumentExporter
  *     → per-signal delivery: splitting → retrying (sync) or queue (queue mode) → OTLP exporter
  *
  * The receivers claim the in-flight limiter's budget before they read a body (src/admission.ts).
@@ -22,6 +22,7 @@ import { createSplittingExporter } from './exporter/splitting-exporter.js';
 import type { Logger } from './logger.js';
 import { allSignals, type Signal } from './otlp/signal.js';
 import { createAgentTagsProcessor, type AgentTagsProcessor } from './processor/agent-tags-processor.js';
+import { createBatchProcessor } from './processor/batch-processor.js';
 import { createInflightLimiter, type InflightLimiter } from './processor/inflight-limiter.js';
 import { createGrpcReceiver } from './receiver/grpc-receiver.js';
 import { createHttp2GrpcServerTransport } from './receiver/http2-grpc-server-transport.js';
@@ -164,7 +165,19 @@ export function createService(config: Config, settings: ServiceSettings): Servic
       return (delivery.bySignal.get(request.signal) as Consumer).consume(request);
     },
   };
-  const processor = createAgentTagsProcessor({ rules: config.processor.rules, next: instrumentExporter(router, metrics) });
+  const exporting = instrumentExporter(router, metrics);
+  // After instrumentReceiver and the tags, before instrumentExporter: clients are counted as
+  // they sent, the upstream as it received.
+  const batcher =
+    config.batch === null
+      ? undefined
+      : createBatchProcessor({
+          next: exporting,
+          maxBatchBytes: config.batch.maxBytes,
+          maxDelayMillis: config.batch.timeoutMillis,
+          maxBatchItems: config.batch.maxItems === 0 ? undefined : config.batch.maxItems,
+        });
+  const processor = createAgentTagsProcessor({ rules: config.processor.rules, next: batcher ?? exporting });
   const limiter = createInflightLimiter({ maxBytes: config.delivery.maxInflightBytes });
   metrics.setTagTotalsProvider(() => processor.totals);
   metrics.setInflightProvider(() => limiter.inflightBytes);
@@ -258,8 +271,11 @@ export function createService(config: Config, settings: ServiceSettings): Servic
       const remaining = (): number => Math.max(0, deadline - Date.now());
       const bounded = (work: Promise<unknown>): Promise<unknown> =>
         Promise.race([work, new Promise((resolve) => setTimeout(resolve, remaining()).unref())]);
+      // Open batches go now, and requests still arriving pass unbatched: nobody waits for company.
+      const batchesSent = batcher?.shutdown();
       // Stop accepting and let in-flight requests finish first: they still need the exporters.
       await bounded(Promise.allSettled(receivers.map(({ receiver }) => receiver.shutdown())));
+      await bounded(Promise.resolve(batchesSent));
       for (const queue of delivery.queues) {
         const { delivered, remaining: left } = await queue.drain(remaining());
         if (left > 0) {

@@ -2,6 +2,7 @@
 import type { BenchContext } from './context.js';
 import type { HopName } from './hops.js';
 import type { Section } from './report.js';
+import { runBatch } from './scenarios/batch.js';
 import { runFixedRate } from './scenarios/fixed-rate.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRamp } from './scenarios/ramp.js';
@@ -46,6 +47,7 @@ export const loadScenarios: readonly LoadScenario[] = [
   { name: 'tags-off', description: 'P5: otlp-tagger with and without tags at saturation (~40 s)', run: runTagsOff },
   { name: 'ramp', description: 'P7: open-loop rate steps until p99 explodes or delivery fails (~3 min)', run: runRamp },
   { name: 'size-sweep', description: 'P8: request sizes 10 KB … 4 MiB through the hops (~1.5 min)', run: runSizeSweep },
+  { name: 'batch', description: 'otlp-tagger with the batch processor off and on, 10-span requests, fixed rate and saturation (~1.5 min)', run: runBatch },
 ];
 
 export const defaultScenarios = ['idle', 'grpc-10k', 'saturation'];

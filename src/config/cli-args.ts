@@ -44,6 +44,9 @@ export interface CliArgs {
   readonly fsync?: 'always' | number;
   readonly maxInflightBytes?: number;
   readonly shutdownTimeoutMillis?: number;
+  /** Given at all: batching on, unless 0. */
+  readonly batchTimeoutMillis?: number;
+  readonly batchMaxBytes?: number;
   readonly grpcEndpoint?: string;
   readonly httpEndpoint?: string;
   readonly tlsCert?: string;
@@ -193,6 +196,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     fsync: get('--fsync', (v) => named('--fsync', () => parseFsync(v))),
     maxInflightBytes: get('--max-inflight-bytes', (v) => byteSize('--max-inflight-bytes', v)),
     shutdownTimeoutMillis: get('--shutdown-timeout', (v) => duration('--shutdown-timeout', v, { positive: true })),
+    batchTimeoutMillis: get('--batch-timeout', (v) => duration('--batch-timeout', v)),
+    batchMaxBytes: get('--batch-max-bytes', (v) => byteSize('--batch-max-bytes', v)),
     grpcEndpoint: listen('--grpc-endpoint'),
     httpEndpoint: listen('--http-endpoint'),
     tlsCert: file('--tls-cert'),

@@ -172,6 +172,22 @@ export interface OtlpExporterConfig {
 
 export type ExporterConfig = DebugExporterConfig | OtlpExporterConfig;
 
+/**
+ * The `batch` processor (`processors.batch`, `--batch-*`): small requests are merged into larger
+ * ones before they go upstream, per signal and per forwarded headers (tenant). Bounded in bytes,
+ * not in items as the Collector's: the merge splices bytes and never counts items unless asked to,
+ * and what an upstream refuses is a byte size (`upstreamMaxRequestBytes`), which a batch stays
+ * within.
+ */
+export interface BatchConfig {
+  /** A batch is sent at the latest this long after its first request (`timeout`); default 200 ms, as the Collector. */
+  readonly timeoutMillis: number;
+  /** Bytes of a merged request (`send_batch_max_bytes`); default and at most `delivery.upstreamMaxRequestBytes`. */
+  readonly maxBytes: number;
+  /** Items of a merged request (`send_batch_size`); 0 (the default) = bytes only. */
+  readonly maxItems: number;
+}
+
 export interface Config {
   readonly receivers: ReceiversConfig;
   /** `processors.agent_tags`. */
@@ -185,6 +201,8 @@ export interface Config {
   /** `null` = no admin endpoint (`--admin-endpoint off`). */
   readonly admin: AdminConfig | null;
   readonly limits: LimitsConfig;
+  /** `null` = no batching (the default): each request goes upstream as it came. */
+  readonly batch: BatchConfig | null;
 }
 
 export const KiB = 1024;
@@ -224,6 +242,8 @@ export const defaults = deepFreeze({
   headerTimeoutMillis: 10_000,
   requestTimeoutMillis: 30_000,
   maxConnections: 4096,
+  // The Collector's batch processor's.
+  batchTimeoutMillis: 200,
 } as const);
 
 /** Recursively freezes plain objects and arrays; returns its argument. */
@@ -247,7 +267,7 @@ export function defaultLimits(): LimitsConfig {
 
 /**
  * Both receivers on their default ports (plaintext, no auth), no tags, the debug exporter, every
- * signal, sync delivery, the admin endpoint on 0.0.0.0:13133.
+ * signal, sync delivery, no batching, the admin endpoint on 0.0.0.0:13133.
  */
 export function createDefaultConfig(): Config {
   return deepFreeze({
@@ -271,5 +291,6 @@ export function createDefaultConfig(): Config {
     },
     admin: { endpoint: defaults.adminEndpoint },
     limits: defaultLimits(),
+    batch: null,
   });
 }

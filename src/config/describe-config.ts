@@ -6,7 +6,7 @@
 import { allSignals, type Signal } from '../otlp/signal.js';
 import type { Tag, TagValue } from '../processor/tag-types.js';
 import { formatBytes } from './byte-size.js';
-import type { Config, DeliveryConfig, ExporterConfig, OtlpExporterConfig, ReceiversConfig, ReceiverTlsConfig, RetryConfig } from './config.js';
+import type { BatchConfig, Config, DeliveryConfig, ExporterConfig, OtlpExporterConfig, ReceiversConfig, ReceiverTlsConfig, RetryConfig } from './config.js';
 import { formatMillis } from './duration.js';
 
 /** Actual listen addresses (ports resolved); structurally `ServiceAddresses` of src/service.ts. */
@@ -90,7 +90,13 @@ export function describeRetry(retry: RetryConfig): string {
   return `retries every ${formatMillis(retry.initialIntervalMillis)} to ${formatMillis(retry.maxIntervalMillis)} (×${retry.multiplier}, ±${retry.randomizationFactor}) ${window}`;
 }
 
-function describeDelivery(delivery: DeliveryConfig, exporter: ExporterConfig): string {
+function describeBatch(batch: BatchConfig | null): string {
+  if (batch === null) return '';
+  const items = batch.maxItems === 0 ? '' : ` or ${batch.maxItems} items`;
+  return `; batching per signal and forwarded headers, up to ${formatBytes(batch.maxBytes)}${items} or ${formatMillis(batch.timeoutMillis)}`;
+}
+
+function describeDelivery(delivery: DeliveryConfig, exporter: ExporterConfig, batch: BatchConfig | null): string {
   const mode =
     delivery.mode === 'sync'
       ? 'sync (clients hear success once the upstream accepted)'
@@ -101,7 +107,8 @@ function describeDelivery(delivery: DeliveryConfig, exporter: ExporterConfig): s
   const split = exporter.type === 'otlp' ? `, requests split above ${formatBytes(delivery.upstreamMaxRequestBytes)}` : '';
   return (
     `delivery: ${mode}; ${describeRetry(delivery.retry)}${split}; ` +
-    `in flight at most ${formatBytes(delivery.maxInflightBytes)}; shutdown timeout ${formatMillis(delivery.shutdownTimeoutMillis)}`
+    `in flight at most ${formatBytes(delivery.maxInflightBytes)}; shutdown timeout ${formatMillis(delivery.shutdownTimeoutMillis)}` +
+    describeBatch(batch)
   );
 }
 
@@ -112,7 +119,7 @@ export function describeConfig(config: Config, addresses: ListenAddresses): stri
     `listening grpc=${addresses.grpc ?? 'off'} http=${addresses.http ?? 'off'} admin=${admin}`,
     describeReceivers(config),
     describeExporter(config.exporter, served),
-    describeDelivery(config.delivery, config.exporter),
+    describeDelivery(config.delivery, config.exporter, config.batch),
     describeTags(config),
   ];
 }

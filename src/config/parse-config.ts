@@ -14,6 +14,7 @@ import { expandEnv } from './expand-env.js';
 import { readOtlpEnv } from './otlp-env.js';
 import { readYamlConfig, type AdminLayer } from './read-yaml-config.js';
 import type { ExporterLayer } from './read-yaml-exporter.js';
+import { resolveBatch } from './resolve-batch.js';
 import { resolveDelivery } from './resolve-delivery.js';
 import { resolveExporter } from './resolve-exporter.js';
 import { resolveLimits } from './resolve-limits.js';
@@ -139,6 +140,7 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     exporter,
     errors,
   );
+  const batch = resolveBatch(args, yaml.batch, delivery, errors);
   const admin = resolveAdmin(args.adminEndpoint, yaml.admin);
   checkAdminPort(admin, receivers, errors);
   const tags = mergeTags(yaml.tags?.tags ?? [], ...flagTags);
@@ -162,5 +164,6 @@ export function parseConfig(raw: unknown, env: Env = process.env, options: Parse
     delivery,
     admin,
     limits,
+    batch,
   });
 }

@@ -4,7 +4,8 @@
  * with its path; nothing here throws.
  *
  * Components are named `type` or `type/name`, as in the Collector. otlp-tagger runs one receiver,
- * one processor and one exporter for all pipelines, so the pipelines must agree on them. The one
+ * at most one processor of each type (agent_tags, then batch, whatever the listed order) and one
+ * exporter for all pipelines, so the pipelines must agree on them. The one
  * extension it knows, health_check, is its admin endpoint. `service` also takes two keys of our
  * own: `shutdown_timeout` and `max_inflight_bytes`.
  */
@@ -13,6 +14,7 @@ import { allSignals, type Signal } from '../otlp/signal.js';
 import type { Env } from '../processor/tag-spec.js';
 import type { CollisionPolicy, Tag } from '../processor/tag-types.js';
 import { logLevels, minByteLimit } from './config.js';
+import { readBatch, type BatchLayer } from './read-yaml-batch.js';
 import { readExporter, type ExporterLayer } from './read-yaml-exporter.js';
 import { readOtlpReceiver, type ReceiversLayer } from './read-yaml-receiver.js';
 import { readAgentTags } from './read-yaml-tags.js';
@@ -32,6 +34,8 @@ export interface AdminLayer {
 export interface YamlLayer {
   readonly receivers?: ReceiversLayer;
   readonly tags?: TagsLayer;
+  /** `processors.batch`, when used. */
+  readonly batch?: BatchLayer;
   readonly exporter?: ExporterLayer;
   readonly pipelines?: Readonly<Record<Signal, boolean>>;
   readonly logLevel?: LogLevel;
@@ -47,7 +51,7 @@ type Kind = 'receivers' | 'processors' | 'exporters' | 'extensions';
 
 const knownTypes: Record<Kind, readonly string[]> = {
   receivers: ['otlp'],
-  processors: ['agent_tags'],
+  processors: ['agent_tags', 'batch'],
   exporters: ['otlp', 'otlphttp', 'debug'],
   extensions: ['health_check'],
 };
@@ -84,7 +88,7 @@ function readComponents<T>(
 interface Pipelines {
   readonly served: Readonly<Record<Signal, boolean>>;
   /** The component id each kind uses, when the pipelines name one. */
-  readonly used: Readonly<Record<PipelineKind, string | undefined>>;
+  readonly used: Readonly<Record<PipelineKind, readonly string[]>>;
 }
 
 type PipelineKind = Exclude<Kind, 'extensions'>;
@@ -106,29 +110,34 @@ function readPipelines(value: unknown, defined: Record<PipelineKind, Map<string,
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
       const listPath = join(p, kind);
       const ids = readStringList(pipeline[kind], listPath, errors) ?? [];
-      const min = kind === 'processors' ? 0 : 1;
-      if (ids.length < min || ids.length > 1) {
-        errors.push(`${listPath}: expected ${min === 0 ? 'at most' : 'exactly'} one ${kind.slice(0, -1)}, got ${ids.length}`);
+      if (kind === 'processors') {
+        const types = ids.map((id) => id.split('/')[0]);
+        if (new Set(types).size < types.length) {
+          errors.push(`${listPath}: expected at most one processor of each type (${knownTypes.processors.join(', ')}), got ${ids.join(', ')}`);
+          continue;
+        }
+      } else if (ids.length !== 1) {
+        errors.push(`${listPath}: expected exactly one ${kind.slice(0, -1)}, got ${ids.length}`);
         continue;
       }
       for (const id of ids) {
         if (!defined[kind].has(id)) errors.push(`${listPath}: ${show(id)} is not defined under ${kind}`);
       }
-      lists[kind].set(signal, ids[0] ?? '');
+      lists[kind].set(signal, [...ids].sort().join(', '));
     }
   }
   if (!allSignals.some((signal) => served[signal])) {
     errors.push(`${path}: no pipeline; define at least one of traces, logs, metrics`);
     return undefined;
   }
-  const used = { receivers: undefined, processors: undefined, exporters: undefined } as Record<PipelineKind, string | undefined>;
+  const used: Record<PipelineKind, string[]> = { receivers: [], processors: [], exporters: [] };
   for (const kind of ['receivers', 'processors', 'exporters'] as const) {
     const ids = new Set(lists[kind].values());
     if (ids.size > 1) {
       const each = [...lists[kind]].map(([signal, id]) => `${signal}: ${id === '' ? 'none' : id}`).join(', ');
       errors.push(`${path}: every pipeline must use the same ${kind} (otlp-tagger runs one of each); got ${each}`);
     } else if (ids.size === 1) {
-      used[kind] = [...ids][0] || undefined;
+      used[kind] = [...ids][0].split(', ').filter((id) => id !== '');
     }
   }
   return { served, used };
@@ -175,7 +184,12 @@ export function readYamlConfig(raw: unknown, env: Env, errors: string[], warning
   checkKeys(root, '', ['receivers', 'processors', 'exporters', 'extensions', 'service'], errors, 'section');
 
   const receivers = readComponents(root, 'receivers', (_type, value, path) => readOtlpReceiver(value, path, errors), errors);
-  const processors = readComponents(root, 'processors', (_type, value, path) => readAgentTags(value, path, env, errors), errors);
+  const processors = readComponents<TagsLayer | BatchLayer>(
+    root,
+    'processors',
+    (type, value, path) => (type === 'batch' ? readBatch(value, path, errors) : readAgentTags(value, path, env, errors)),
+    errors,
+  );
   const exporters = readComponents(root, 'exporters', (type, value, path) => readExporter(type, value, path, errors), errors);
   const extensions = readComponents(root, 'extensions', (_type, value, path) => readHealthCheck(value, path, errors), errors);
 
@@ -193,12 +207,14 @@ export function readYamlConfig(raw: unknown, env: Env, errors: string[], warning
   const pipelinesGiven = service.pipelines !== undefined && service.pipelines !== null;
   const pipelines = pipelinesGiven ? readPipelines(service.pipelines, defined, errors) : undefined;
   const pick = <T>(kind: PipelineKind, components: Map<string, T | undefined>): T | undefined => {
-    const id = pipelinesGiven ? pipelines?.used[kind] : soleComponent(kind, components, errors);
+    const id = pipelinesGiven ? pipelines?.used[kind].find((used) => components.has(used)) : soleComponent(kind, components, errors);
     return id === undefined ? undefined : components.get(id);
   };
+  const ofType = (type: string) => new Map([...processors].filter(([id]) => id.split('/')[0] === type));
   return {
     receivers: pick('receivers', receivers),
-    tags: pick('processors', processors),
+    tags: pick('processors', ofType('agent_tags')) as TagsLayer | undefined,
+    batch: pick('processors', ofType('batch')) as BatchLayer | undefined,
     exporter: pick('exporters', exporters),
     pipelines: pipelines?.served,
     logLevel,

@@ -58,6 +58,15 @@ export const flagSpecs: readonly FlagSpec[] = [
   { group: 'Delivery', names: ['--max-inflight-bytes'], value: 'SIZE', help: `bytes received and not yet answered; past it clients are told to retry (default ${formatBytes(defaults.maxInflightBytes)})` },
   { group: 'Delivery', names: ['--shutdown-timeout'], value: 'DURATION', help: `after SIGTERM, time to drain before exiting (default ${formatMillis(defaults.shutdownTimeoutMillis)}, under Kubernetes' 30s)` },
 
+  {
+    group: 'Batching',
+    names: ['--batch-timeout'],
+    value: 'DURATION',
+    help: `merge small requests (per signal and forwarded headers) into larger ones, sent at the latest DURATION after the first, e.g. 200ms; ` +
+      `each client still hears success only once its batch is delivered; 0 = off (default off; ${formatMillis(defaults.batchTimeoutMillis)} when only --batch-max-bytes is given)`,
+  },
+  { group: 'Batching', names: ['--batch-max-bytes'], value: 'SIZE', help: 'with batching: bytes of a merged request, e.g. 256KiB (default and at most the upstream\'s, --upstream-max-request-bytes)' },
+
   { group: 'Receivers', names: ['--grpc-endpoint'], value: 'HOST:PORT', help: `OTLP/gRPC listen address (default ${defaults.grpcEndpoint})` },
   { group: 'Receivers', names: ['--http-endpoint'], value: 'HOST:PORT', help: `OTLP/HTTP listen address (default ${defaults.httpEndpoint})` },
   { group: 'Receivers', names: ['--tls-cert'], value: 'FILE', help: 'PEM server certificate for both receivers (with --tls-key; default plaintext)' },
@@ -113,6 +122,9 @@ export function usage(): string {
     '  exporters.<otlp|otlphttp>.retry_on_failure: {enabled, initial_interval, max_interval, max_elapsed_time,',
     '    multiplier, randomization_factor} (unset keys take the delivery mode\'s defaults)',
     '  exporters.<otlp|otlphttp>.max_request_bytes*',
+    `  processors.batch: {timeout: ${formatMillis(defaults.batchTimeoutMillis)}, send_batch_size: 0 (items; 0 = bytes only), send_batch_max_bytes*}`,
+    '    (defined, and listed in service.pipelines if any: batching on, after agent_tags whatever the order;',
+    '    no send_batch_max_size: requests are never split to fill a batch)',
     '  extensions.health_check.endpoint: the admin endpoint (off when service.extensions leaves it out)',
     '  service.shutdown_timeout*, service.max_inflight_bytes*',
     '',

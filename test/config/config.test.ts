@@ -25,6 +25,7 @@ t.test('createDefaultConfig', async (t) => {
     },
     admin: { endpoint: '0.0.0.0:13133' },
     limits: { maxTags: 64, maxTagBytes: 4096, headerTimeoutMillis: 10_000, requestTimeoutMillis: 30_000, maxConnections: 4096 },
+    batch: null,
   });
   t.ok(Object.isFrozen(config.receivers.grpc) && Object.isFrozen(config.processor.rules.tags) && Object.isFrozen(config.delivery.retry));
   t.not(createDefaultConfig(), config, 'a fresh object each time');

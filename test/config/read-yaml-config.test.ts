@@ -133,6 +133,7 @@ t.test('a complete Collector-shaped file', async (t) => {
     },
     admin: { endpoint: '127.0.0.1:13133' },
     limits: { maxTags: 8, maxTagBytes: 256, headerTimeoutMillis: 5000, requestTimeoutMillis: 20_000, maxConnections: 100 },
+    batch: null,
   });
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.exporter) && Object.isFrozen(config.processor.rules.tags[0].value), 'deeply frozen');
 });
@@ -271,7 +272,7 @@ t.test('pipelines choose the components and the served signals', async (t) => {
     ['service: { pipelines: { traces: { receivers: otlp, exporters: [otlp, debug], processors: [agent_tags, agent_tags] } } }', [
       'service.pipelines.traces.receivers: expected a list of names, got "otlp"',
       'service.pipelines.traces.receivers: expected exactly one receiver, got 0',
-      'service.pipelines.traces.processors: expected at most one processor, got 2',
+      'service.pipelines.traces.processors: expected at most one processor of each type (agent_tags, batch), got agent_tags, agent_tags',
       'service.pipelines.traces.exporters: expected exactly one exporter, got 2',
     ]],
     ['service: { pipelines: { traces: { receivers: [kafka], processors: [batch], exporters: [otlp/x] } } }', [
@@ -303,7 +304,7 @@ t.test('without pipelines, the only component of each kind is used', async (t) =
   t.same(config.pipelines, { traces: true, logs: true, metrics: true });
   t.match(config.exporter, { type: 'otlp', protocol: 'http/protobuf', endpoints: { logs: 'http://tempo:4318/v1/logs' } });
   t.same(configProblems('exporters: { kafka: {} }'), ['exporters.kafka: unknown component; known: otlp, otlphttp, debug']);
-  t.same(configProblems('processors: { batch: {} }'), ['processors.batch: unknown component; known: agent_tags']);
+  t.same(configProblems('processors: { groupbytrace: {} }'), ['processors.groupbytrace: unknown component; known: agent_tags, batch']);
 });
 
 t.test('extensions.health_check is the admin endpoint; service.extensions enables it', async (t) => {
