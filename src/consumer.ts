@@ -21,6 +21,12 @@ export interface ExportRequest {
   readonly abortSignal: AbortSignal;
   /** What the tag processor did to this request, for the debug exporter and metrics. */
   readonly tagStats?: Readonly<TagStats>;
+  /**
+   * Spans, log records or metric data points in `body`, when a stage before has counted them
+   * (the agent_tags processor does, as it validates), so that later stages need not walk the
+   * body again. A stage that hands on another body leaves it out or counts anew.
+   */
+  readonly items?: number;
 }
 
 /** `partial_success` of an `Export<Signal>ServiceResponse`; absent on full success. */

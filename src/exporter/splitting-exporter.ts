@@ -25,6 +25,20 @@ export interface SplittingExporter extends Exporter {
   readonly counts: Readonly<{ split: number; oversizeItems: number }>;
 }
 
+/** One piece of a split request: the request's metadata, its own body, and no item count (the whole's). */
+function pieceOf(request: ExportRequest, body: Buffer): ExportRequest {
+  const fields: ExportRequest & Record<keyof ExportRequest, unknown> = {
+    signal: request.signal,
+    body,
+    headers: request.headers,
+    deadline: request.deadline,
+    abortSignal: request.abortSignal,
+    tagStats: request.tagStats,
+    items: undefined,
+  };
+  return fields;
+}
+
 export function createSplittingExporter(inner: Exporter, options: SplittingExporterOptions): SplittingExporter {
   const { maxRequestBytes } = options;
   const counts = { split: 0, oversizeItems: 0 };
@@ -34,7 +48,7 @@ export function createSplittingExporter(inner: Exporter, options: SplittingExpor
     const { parts, rejectedItems } = splitRequest(request.signal, request.body, maxRequestBytes);
     counts.split++;
     counts.oversizeItems += rejectedItems;
-    const outcomes = await Promise.allSettled(parts.map((body) => inner.consume({ ...request, body })));
+    const outcomes = await Promise.allSettled(parts.map((body) => inner.consume(pieceOf(request, body))));
 
     let rejected = BigInt(rejectedItems);
     const messages: string[] = [];

@@ -1,11 +1,19 @@
 /**
  * Deep structural validation of a whole export request, driven by the schema table: every
- * message field is walked recursively; varints, lengths and the wire types of known fields are
- * checked (repeated numeric fields packed or not); unknown fields are skipped by wire type;
- * `string` fields must be valid UTF-8, as proto3 requires and strict decoders (protobuf-go,
- * protobufjs 8) enforce. It is what lets the service refuse a malformed payload instead of
- * forwarding it. It counts resources and items (spans, log records, metric data points) on the
- * way. Nothing is allocated per field, except a view for each non-ASCII string.
+ * message field is walked; varints, lengths and the wire types of known fields are checked
+ * (repeated numeric fields packed or not); unknown fields are skipped by wire type; `string`
+ * fields must be valid UTF-8, as proto3 requires and strict decoders (protobuf-go, protobufjs 8)
+ * enforce. It is what lets the service refuse a malformed payload instead of forwarding it. It
+ * counts resources and items (spans, log records, metric data points) on the way.
+ *
+ * It runs on every request, so it is built for speed (bench/engine.ts): the schema is compiled
+ * into one table per message mapping each one-byte tag to what to do with the field; nested
+ * messages are entered on an explicit stack rather than by recursion; the common encodings
+ * (one-byte tags, one- and two-byte lengths, short varints) are read inline, and everything
+ * else, errors included, goes through wire-reader, whose messages are the errors. Strings are
+ * checked by scanning ahead for the next non-ASCII byte (nextNonAscii) rather than one by one,
+ * and plain attributes have a fast path (plainKeyValue). Nothing is allocated per field,
+ * except a view for each non-ASCII string.
  */
 import { isUtf8 } from 'node:buffer';
 import { decodeError } from '../errors.js';
@@ -22,6 +30,7 @@ export interface RequestCounts {
   readonly items: number;
 }
 
+/** Field kinds of the schema. */
 const UNKNOWN = 0;
 const VARINT = 1;
 const I64 = 2;
@@ -33,17 +42,34 @@ const PACKED_I64 = 7;
 const PACKED_I32 = 8;
 const STRING = 9;
 
-/** Node.counts: 0 for fields not counted. */
-const COUNT_RESOURCE = 1;
-const COUNT_ITEM = 2;
+/**
+ * What to do with a field, by tag. SLOW: anything but the fast cases below (a tag of more than
+ * one byte, an invalid tag, a wrong wire type, a group, a packed field): the general path.
+ */
+const SLOW = 0;
+const SKIP_VARINT = 1;
+const SKIP_I64 = 2;
+const SKIP_I32 = 3;
+const SKIP_LEN = 4;
+const CHECK_STRING = 5;
+const ENTER = 6;
+const ENTER_RESOURCE = 7;
+const ENTER_ITEM = 8;
+/** A KeyValue: attributes, the bulk of most requests, have a fast path (see plainKeyValue). */
+const ENTER_KEY_VALUE = 9;
+/** Returned by the general path once it has dealt with the field itself. */
+const DONE = 10;
 
-/** A message of the schema, compiled to arrays indexed by field number. */
+/** A message of the schema, compiled to arrays indexed by field number or by tag. */
 interface Node {
   readonly name: string;
   readonly kinds: Uint8Array;
-  readonly counts: Uint8Array;
+  /** ENTER, ENTER_RESOURCE or ENTER_ITEM for message fields; 0 for others. */
+  readonly enter: Uint8Array;
   readonly children: Node[];
   readonly fieldNames: string[];
+  /** The action for each one-byte tag (0..127); SLOW for 128..255, which start longer tags. */
+  readonly actions: Uint8Array;
 }
 
 /** Fields whose entries are counted: the resources, and the items of each signal. */
@@ -86,10 +112,22 @@ const expectedWireType = kindTable(
   { [VARINT]: 'VARINT', [I64]: 'I64', [I32]: 'I32', [PACKED_VARINT]: 'VARINT or LEN', [PACKED_I64]: 'I64 or LEN', [PACKED_I32]: 'I32 or LEN' },
   'LEN',
 );
+/** The skip action of each wire type, for unknown fields (groups take the general path). */
+const skipByWireType = [SKIP_VARINT, SKIP_I64, SKIP_LEN, SLOW, SLOW, SKIP_I32, SLOW, SLOW];
 
 function kindOf(field: FieldSpec): number {
   const kind = baseKinds[field.kind] ?? VARINT;
   return field.repeated && kind <= I32 ? kind + PACKED_OFFSET : kind;
+}
+
+/** The action for a field of `kind` arriving with `wireType`; SLOW when it is not a fast case. */
+function actionOf(node: Node, no: number, wireType: number): number {
+  const kind = no < node.kinds.length ? node.kinds[no] : UNKNOWN;
+  if (kind === UNKNOWN) return skipByWireType[wireType];
+  if (wireType !== scalarWireType[kind]) return SLOW;
+  if (kind === MESSAGE) return node.enter[no];
+  if (kind === STRING) return CHECK_STRING;
+  return skipByWireType[wireType];
 }
 
 function compileSchema(): Map<string, Node> {
@@ -99,20 +137,31 @@ function compileSchema(): Map<string, Node> {
     nodes.set(spec.name, {
       name: spec.name,
       kinds: new Uint8Array(size),
-      counts: new Uint8Array(size),
+      enter: new Uint8Array(size),
       children: new Array<Node>(size),
       fieldNames: new Array<string>(size),
+      actions: new Uint8Array(256),
     });
   }
   for (const spec of Object.values(messages) as MessageSpec[]) {
     const node = nodes.get(spec.name) as Node;
     for (const field of spec.fields) {
+      const name = `${spec.name}.${field.protoName}`;
       node.kinds[field.no] = kindOf(field);
-      node.fieldNames[field.no] = `${spec.name}.${field.protoName}`;
-      if (field.message !== undefined) node.children[field.no] = nodes.get(field.message) as Node;
-      if (resourceFields.has(node.fieldNames[field.no])) node.counts[field.no] = COUNT_RESOURCE;
-      if (itemFields.has(node.fieldNames[field.no])) node.counts[field.no] = COUNT_ITEM;
+      node.fieldNames[field.no] = name;
+      if (field.message !== undefined) {
+        node.children[field.no] = nodes.get(field.message) as Node;
+        node.enter[field.no] = resourceFields.has(name)
+          ? ENTER_RESOURCE
+          : itemFields.has(name)
+            ? ENTER_ITEM
+            : field.message === 'KeyValue'
+              ? ENTER_KEY_VALUE
+              : ENTER;
+      }
     }
+    // Field 0 and wire types 6 and 7 are invalid: SLOW, where readTag refuses them.
+    for (let tag = 8; tag < 0x80; tag++) node.actions[tag] = actionOf(node, tag >>> 3, tag & 7);
   }
   return nodes;
 }
@@ -124,106 +173,218 @@ const roots: Readonly<Record<Signal, Node>> = {
   metrics: nodes.get(requestMessage.metrics) as Node,
 };
 
-let resources = 0;
-let items = 0;
-/** The request being inspected, for reading four bytes at once. */
-let view: DataView | undefined;
+/** The high bit of each byte of a word. */
+const HIGH_BITS = 0x80808080 | 0;
+
+/** Nesting stack: the enclosing messages and where they end. */
+const stackNodes = new Array<Node>(maxDepth + 1);
+const stackEnds = new Array<number>(maxDepth + 1).fill(0);
+
+/**
+ * The request being inspected as 4-byte words, from the word boundary at or before its start,
+ * `shift` bytes before it, to the last whole word: word w holds its bytes 4w - shift to
+ * 4w - shift + 3.
+ */
+const noWords = new Int32Array(0);
+let words: Int32Array<ArrayBufferLike> = noWords;
+let shift = 0;
 
 /**
  * Validates a whole `Export<Signal>ServiceRequest` and counts what it carries. Throws only the
  * typed decode error (ErrorCode.DECODE), naming the field and byte offset at fault.
  */
 export function inspectRequest(signal: Signal, bytes: Uint8Array): RequestCounts {
-  resources = 0;
-  items = 0;
-  view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  shift = bytes.byteOffset & 3;
+  const base = bytes.byteOffset - shift;
+  words = new Int32Array(bytes.buffer, base, (bytes.length + shift) >>> 2);
   try {
-    walk(roots[signal], { buf: bytes, pos: 0 }, bytes.length, 0);
+    return walk(roots[signal], bytes);
   } finally {
-    view = undefined;
+    words = noWords;
+  }
+}
+
+function walk(root: Node, buf: Uint8Array): RequestCounts {
+  const c: WireCursor = { buf, pos: 0 };
+  let resources = 0;
+  let items = 0;
+  let node = root;
+  let actions = node.actions;
+  let depth = 0;
+  let end = buf.length;
+  let pos = 0;
+  /** Where the next byte above 0x7f is, from the start of the last string scanned on; see nextNonAscii. */
+  let nonAscii = -1;
+  for (;;) {
+    if (pos >= end) {
+      if (depth === 0) break;
+      depth--;
+      node = stackNodes[depth];
+      end = stackEnds[depth];
+      actions = node.actions;
+      continue;
+    }
+    const at = pos;
+    let tag = buf[pos];
+    let action = actions[tag];
+    if (action !== SLOW) {
+      pos++;
+    } else {
+      c.pos = pos;
+      tag = readTag(c, end, node.name);
+      action = slowField(node, tag, c, end, depth, at);
+      pos = c.pos;
+    }
+    switch (action) {
+      case SKIP_VARINT: {
+        // Up to 9 continuation bytes, then a last one; a 10th byte above 1 overflows 64 bits.
+        let p = pos;
+        while (p < end && buf[p] >= 0x80 && p - pos < 9) p++;
+        if (p < end && buf[p] < 0x80 && (p - pos < 9 || buf[p] <= 1)) {
+          pos = p + 1;
+        } else {
+          c.pos = pos;
+          skipVarint(c, end, node.name);
+        }
+        continue;
+      }
+      case SKIP_I64:
+      case SKIP_I32: {
+        const width = action === SKIP_I64 ? 8 : 4;
+        if (end - pos < width) {
+          c.pos = pos;
+          skipField(c, tag, end, node.name);
+        }
+        pos += width;
+        continue;
+      }
+      case DONE:
+        continue;
+    }
+    // A LEN field: the length, one or two bytes inline.
+    let length = pos < end ? buf[pos] : 0x80;
+    if (length < 0x80) {
+      pos++;
+    } else if (pos + 1 < end && buf[pos + 1] < 0x80) {
+      length = (length & 0x7f) | (buf[pos + 1] << 7);
+      pos += 2;
+    } else {
+      c.pos = pos;
+      length = readLength(c, end, node.name);
+      pos = c.pos;
+    }
+    if (length > end - pos) {
+      c.pos = at;
+      readTag(c, end, node.name);
+      readLength(c, end, node.name);
+    }
+    if (action === SKIP_LEN) {
+      pos += length;
+    } else if (action === CHECK_STRING) {
+      if (pos > nonAscii) nonAscii = nextNonAscii(buf, pos);
+      if (pos + length > nonAscii) {
+        if (!isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + pos, length))) {
+          const no = tag >>> 3;
+          throw decodeError(`${node.fieldNames[no]} (field ${no}) at byte ${at} is not valid UTF-8`);
+        }
+        nonAscii = -1;
+      }
+      pos += length;
+    } else {
+      if (action === ENTER_KEY_VALUE && depth + 1 < maxDepth) {
+        const scanned = plainKeyValue(buf, pos, pos + length, nonAscii);
+        if (scanned >= 0) {
+          nonAscii = scanned;
+          pos += length;
+          continue;
+        }
+      }
+      if (depth === maxDepth) throw decodeError(`messages nested deeper than ${maxDepth} at byte ${at} in ${node.name}`);
+      if (action === ENTER_ITEM) items++;
+      else if (action === ENTER_RESOURCE) resources++;
+      stackNodes[depth] = node;
+      stackEnds[depth] = end;
+      depth++;
+      node = node.children[tag >>> 3];
+      actions = node.actions;
+      end = pos + length;
+    }
   }
   return { resources, items };
 }
 
 /**
- * Walks one message. The common cases (one-byte tags and lengths) are read inline; anything
- * else goes through wire-reader, which also produces the error messages.
+ * The general path, for a field whose tag was just read (c.pos after it): returns the action
+ * for the fast cases, or deals with the field itself (unknown groups, packed fields) and
+ * returns DONE with c.pos after it, or throws.
  */
-function walk(node: Node, c: WireCursor, end: number, depth: number): void {
-  const buf = c.buf;
-  const kinds = node.kinds;
-  let pos = c.pos;
-  while (pos < end) {
-    const at = pos;
-    let tag = buf[pos];
-    if (tag < 0x80 && tag >= 8 && (tag & 7) < 6) {
-      pos++;
-    } else {
-      c.pos = pos;
-      tag = readTag(c, end, node.name);
-      pos = c.pos;
-    }
-    const no = tag >>> 3;
-    const wireType = tag & 7;
-    const kind = no < kinds.length ? kinds[no] : UNKNOWN;
-    if (kind === MESSAGE || kind === BYTES || kind === STRING) {
-      if (wireType !== 2) wrongWireType(node, no, kind, wireType, at);
-      let length = pos < end ? buf[pos] : 0x80;
-      if (length < 0x80 && length < end - pos) {
-        pos++;
-      } else {
-        c.pos = pos;
-        length = readLength(c, end, node.name);
-        pos = c.pos;
-      }
-      if (kind === MESSAGE) {
-        if (depth === maxDepth) throw decodeError(`messages nested deeper than ${maxDepth} at byte ${at} in ${node.name}`);
-        const count = node.counts[no];
-        if (count === COUNT_ITEM) items++;
-        else if (count === COUNT_RESOURCE) resources++;
-        c.pos = pos;
-        walk(node.children[no], c, pos + length, depth + 1);
-      } else if (kind === STRING) {
-        checkUtf8(node, no, buf, pos, pos + length, at);
-      }
-      pos += length;
-      continue;
-    }
-    c.pos = pos;
-    if (kind === UNKNOWN) {
-      skipField(c, tag, end, node.name, depth);
-    } else if (wireType === scalarWireType[kind]) {
-      skipField(c, tag, end, node.name);
-    } else if (kind >= PACKED_VARINT && wireType === 2) {
-      packed(node, no, kind, c, end);
-    } else {
-      wrongWireType(node, no, kind, wireType, at);
-    }
-    pos = c.pos;
+function slowField(node: Node, tag: number, c: WireCursor, end: number, depth: number, at: number): number {
+  const no = tag >>> 3;
+  const wireType = tag & 7;
+  const kind = no < node.kinds.length ? node.kinds[no] : UNKNOWN;
+  const action = actionOf(node, no, wireType);
+  if (action !== SLOW) return action;
+  if (kind === UNKNOWN) {
+    skipField(c, tag, end, node.name, depth);
+  } else if (kind >= PACKED_VARINT && wireType === 2) {
+    packed(node, no, kind, c, end);
+  } else {
+    throw decodeError(
+      `${node.fieldNames[no]} (field ${no}) has wire type ${wireTypeNames[wireType]} at byte ${at}, expected ${expectedWireType[kind]}`,
+    );
   }
-  c.pos = pos;
+  return DONE;
 }
 
 /**
- * ASCII, the common case, is checked in place eight bytes at a time through a DataView of the
- * request; from the first other byte on, node:buffer's native isUtf8 decides (through a view:
- * the one allocation, for non-ASCII strings only; per call it costs far more than the scan).
+ * The position of the first byte above 0x7f at or after `from`, or the request's length. The
+ * walk visits strings in the order of their positions, so one scan answers for every string up
+ * to the byte found: a string that ends before it is ASCII, hence valid UTF-8, and only strings
+ * that reach it need node:buffer's isUtf8. Each byte is scanned at most once per request, four
+ * at a time, instead of string by string.
  */
-function checkUtf8(node: Node, no: number, buf: Uint8Array, start: number, end: number, at: number): void {
-  const words = view as DataView;
-  let i = start;
-  while (i + 8 <= end && ((words.getUint32(i) | words.getUint32(i + 4)) & 0x80808080) === 0) i += 8;
-  while (i < end && buf[i] < 0x80) i++;
-  if (i === end) return;
-  if (!isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + i, end - i))) {
-    throw decodeError(`${node.fieldNames[no]} (field ${no}) at byte ${at} is not valid UTF-8`);
+function nextNonAscii(buf: Uint8Array, from: number): number {
+  const length = buf.length;
+  let i = from;
+  while (i < length && ((i + shift) & 3) !== 0) {
+    if (buf[i] >= 0x80) return i;
+    i++;
   }
+  let w = (i + shift) >>> 2;
+  const last = words.length;
+  while (w + 4 <= last && ((words[w] | words[w + 1] | words[w + 2] | words[w + 3]) & HIGH_BITS) === 0) w += 4;
+  while (w < last && (words[w] & HIGH_BITS) === 0) w++;
+  i = (w << 2) - shift;
+  while (i < length && buf[i] < 0x80) i++;
+  return i;
 }
 
-function wrongWireType(node: Node, no: number, kind: number, wireType: number, at: number): never {
-  throw decodeError(
-    `${node.fieldNames[no]} (field ${no}) has wire type ${wireTypeNames[wireType]} at byte ${at}, expected ${expectedWireType[kind]}`,
-  );
+/**
+ * The fast path for the commonest KeyValue: a key, then a value holding a string or an int, all
+ * lengths one byte, and the strings ASCII. Returns -1 for anything else (the walk then enters
+ * the KeyValue like any message), or `nonAscii` updated once the KeyValue is known valid.
+ */
+function plainKeyValue(buf: Uint8Array, start: number, end: number, nonAscii: number): number {
+  if (end - start < 4 || buf[start] !== 0x0a) return -1;
+  const keyEnd = start + 2 + buf[start + 1];
+  if (buf[start + 1] >= 0x80 || keyEnd + 4 > end || buf[keyEnd] !== 0x12 || buf[keyEnd + 1] >= 0x80 || keyEnd + 2 + buf[keyEnd + 1] !== end) {
+    return -1;
+  }
+  const value = keyEnd + 2;
+  let asciiEnd: number;
+  if (buf[value] === 0x0a && value + 2 + buf[value + 1] === end) {
+    // AnyValue.string_value: with its key, the whole KeyValue must be ASCII (its tags and lengths are).
+    asciiEnd = end;
+  } else if (buf[value] === 0x18 && end - value <= 11) {
+    // AnyValue.int_value: a varint of up to 10 bytes filling the AnyValue, the 10th at most 1.
+    for (let i = value + 1; i < end - 1; i++) if (buf[i] < 0x80) return -1;
+    if (buf[end - 1] >= 0x80 || (end - value === 11 && buf[end - 1] > 1)) return -1;
+    asciiEnd = keyEnd;
+  } else {
+    return -1;
+  }
+  if (start > nonAscii) nonAscii = nextNonAscii(buf, start);
+  return asciiEnd <= nonAscii ? nonAscii : -1;
 }
 
 function packed(node: Node, no: number, kind: number, c: WireCursor, end: number): void {

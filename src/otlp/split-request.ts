@@ -91,8 +91,9 @@ class Splitter {
         headerSize += f.end - f.start;
       }
     }
+    // Without children, the header is all there is: it alone decides whether this part fits.
     const budget = limit - headerSize;
-    if (budget <= 0 || (children.length === 0 && end - start > limit)) {
+    if (budget <= 0) {
       throw new TaggerError(
         ErrorCode.TOO_LARGE,
         `cannot split the request to fit ${limit} bytes: a part that cannot be divided is ${end - start} bytes`,
@@ -108,7 +109,7 @@ class Splitter {
         for (const content of inner) pieces.push(wrap(child.fieldNumber, content));
       } else {
         this.rejectedFields++;
-        this.rejectedItems += this.countItems(child, level);
+        this.rejectedItems += this.countItems(child);
       }
     }
     return this.pack(header, headerSize, pieces, limit);
@@ -132,12 +133,12 @@ class Splitter {
   }
 
   /** Items in one item field (a span, a log record, or a metric's data points). */
-  private countItems(item: Field, level: number): number {
+  private countItems(item: Field): number {
     if (this.signal !== 'metrics') return 1;
     // Wrap the metric as a one-metric request and let the inspector count its data points.
     const metric: Piece = { slices: [this.buf.subarray(item.start, item.end)], size: item.end - item.start };
     const request = wrap(1, wrap(2, metric));
-    return level === 2 ? inspectRequest('metrics', Buffer.concat(request.slices, request.size)).items : 1;
+    return inspectRequest('metrics', Buffer.concat(request.slices, request.size)).items;
   }
 }
 

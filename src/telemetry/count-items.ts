@@ -3,15 +3,26 @@
  * without validating it: only the few envelope levels above the items are entered, and each
  * item is skipped by its length prefix. The cost grows with the number of items and envelopes,
  * not with their size, unlike src/otlp/inspect-request.ts, which the processor already runs once
- * per request to validate it: for 100 spans (10 kB) about 2.5 µs here against 23 µs there.
+ * per request to validate it: for 100 spans, about 0.5 µs here against 9 µs (15 kB of spans)
+ * to 36 µs (78 kB) there.
  */
 import type { Signal } from '../otlp/signal.js';
 import { messageSpec, requestMessage, type FieldSpec } from '../otlp/otlp-schema.js';
 import { readLength, readTag, skipField, WireType, type WireCursor } from '../otlp/wire-reader.js';
 
-/** Field number → the level below it, or ITEM when each occurrence is one item. */
-type Level = Map<number, Level | typeof ITEM>;
-const ITEM = 'item';
+/** The fields of one envelope level that lead to items, by field number (all below 16 in OTLP). */
+interface Level {
+  /** PASS for fields not on the way, ITEM when each occurrence is one item, DOWN for a level below. */
+  readonly kinds: Uint8Array;
+  readonly below: Level[];
+}
+const PASS = 0;
+const ITEM = 1;
+const DOWN = 2;
+
+function createLevel(): Level {
+  return { kinds: new Uint8Array(16), below: [] };
+}
 
 /** The message fields leading from a request down to its items, by proto name. */
 const itemPaths: Readonly<Record<Signal, readonly (readonly string[])[]>> = {
@@ -27,7 +38,7 @@ const itemPaths: Readonly<Record<Signal, readonly (readonly string[])[]>> = {
 };
 
 function compile(signal: Signal): Level {
-  const root: Level = new Map();
+  const root = createLevel();
   for (const path of itemPaths[signal]) {
     let level = root;
     let message: string = requestMessage[signal];
@@ -36,15 +47,14 @@ function compile(signal: Signal): Level {
       const field = messageSpec(message).fields.find((f) => f.protoName === protoName) as FieldSpec;
       message = field.message as string;
       if (i === path.length - 1) {
-        level.set(field.no, ITEM);
+        level.kinds[field.no] = ITEM;
         return;
       }
-      let next = level.get(field.no);
-      if (next === undefined || next === ITEM) {
-        next = new Map();
-        level.set(field.no, next);
+      if (level.kinds[field.no] !== DOWN) {
+        level.kinds[field.no] = DOWN;
+        level.below[field.no] = createLevel();
       }
-      level = next;
+      level = level.below[field.no];
     });
   }
   return root;
@@ -70,8 +80,9 @@ function count(level: Level, c: WireCursor, end: number): number {
       tag = readTag(c, end, 'request');
       pos = c.pos;
     }
-    const below = level.get(tag >>> 3);
-    if (below === undefined || (tag & 7) !== WireType.LEN) {
+    const no = tag >>> 3;
+    const kind = no < level.kinds.length ? level.kinds[no] : PASS;
+    if (kind === PASS || (tag & 7) !== WireType.LEN) {
       c.pos = pos;
       skipField(c, tag, end, 'request');
       pos = c.pos;
@@ -90,11 +101,11 @@ function count(level: Level, c: WireCursor, end: number): number {
     }
     const next = pos + length;
     if (next > end) throw new RangeError('truncated');
-    if (below === ITEM) {
+    if (kind === ITEM) {
       items++;
     } else {
       c.pos = pos;
-      items += count(below, c, next);
+      items += count(level.below[no], c, next);
     }
     pos = next;
   }

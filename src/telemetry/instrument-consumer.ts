@@ -2,7 +2,8 @@
  * Consumer wrappers that the service puts between pipeline stages, so that receivers, processors
  * and exporters stay free of metrics code. They pass requests and outcomes through untouched.
  *
- * Items are counted by countItems (a shallow walk, no validation), once per wrapper. Refusals a
+ * Items are counted by countItems (a shallow walk, no validation), unless the request says how
+ * many it carries (`ExportRequest.items`, which the agent_tags processor sets). Refusals a
  * receiver makes before handing a request on (media type, size, compression, JSON decoding)
  * never reach a Consumer, so the receiver metrics do not see them.
  */
@@ -21,7 +22,7 @@ function rejectedItems(response: ExportResponse, items: number): number {
 export function instrumentReceiver(next: Consumer, metrics: Metrics, protocol: ReceiverProtocol): Consumer {
   return {
     async consume(request: ExportRequest): Promise<ExportResponse> {
-      const items = countItems(request.signal, request.body);
+      const items = request.items ?? countItems(request.signal, request.body);
       let response: ExportResponse;
       try {
         response = await next.consume(request);
@@ -39,7 +40,7 @@ export function instrumentReceiver(next: Consumer, metrics: Metrics, protocol: R
 export function instrumentExporter(next: Consumer, metrics: Metrics): Consumer {
   return {
     async consume(request: ExportRequest): Promise<ExportResponse> {
-      const items = countItems(request.signal, request.body);
+      const items = request.items ?? countItems(request.signal, request.body);
       const start = performance.now();
       let response: ExportResponse;
       try {

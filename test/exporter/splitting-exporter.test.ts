@@ -46,6 +46,37 @@ t.test('a large request is sent in pieces under the limit', async (t) => {
   t.equal(exporter.counts.split, 1);
 });
 
+t.test('pieces keep the request\'s metadata, not its item count', async (t) => {
+  const seen: ExportRequest[] = [];
+  const inner: Exporter = {
+    description: 'fake',
+    consume(req) {
+      seen.push(req);
+      return Promise.resolve({});
+    },
+    shutdown: () => Promise.resolve(),
+  };
+  const whole: ExportRequest = {
+    ...request(big),
+    headers: { 'x-tenant': 'a' },
+    deadline: 1234,
+    tagStats: { applied: 1, overridden: 0, skipped: 0, prefixed: 0, unchanged: 0 },
+    items: 3,
+  };
+  await createSplittingExporter(inner, { maxRequestBytes: 600 }).consume(whole);
+  t.equal(seen.length, 3);
+  for (const piece of seen) {
+    t.equal(piece.signal, 'traces');
+    t.equal(piece.headers, whole.headers);
+    t.equal(piece.deadline, 1234);
+    t.equal(piece.abortSignal, whole.abortSignal);
+    t.equal(piece.tagStats, whole.tagStats);
+    t.equal(piece.items, undefined, 'the whole request\'s count does not hold for a piece');
+  }
+  await createSplittingExporter(inner, { maxRequestBytes: 4096 }).consume(whole);
+  t.equal(seen[3], whole, 'a request that fits goes as it is, count included');
+});
+
 t.test('partial successes add up; oversize items are reported as rejected', async (t) => {
   const inner = fakeInner(() => Promise.resolve({ partialSuccess: { rejected: '1', errorMessage: 'bad span' } }));
   const withHuge = buildRequest('traces', { items: ['a', 'x'.repeat(2000), 'b'] });
@@ -54,6 +85,10 @@ t.test('partial successes add up; oversize items are reported as rejected', asyn
   t.equal(response.partialSuccess?.rejected, String(1 + inner.bodies.length));
   t.match(response.partialSuccess?.errorMessage, /1 spans larger than the upstream's limit of 600 bytes; bad span/);
   t.equal(exporter.counts.oversizeItems, 1);
+
+  const warning = fakeInner(() => Promise.resolve({ partialSuccess: { rejected: '', errorMessage: 'a warning' } }));
+  const warned = await createSplittingExporter(warning, { maxRequestBytes: 600 }).consume(request(big));
+  t.same(warned.partialSuccess, { rejected: '0', errorMessage: 'a warning; a warning; a warning' }, 'warnings without rejections are passed on');
 });
 
 t.test('a piece refused for good becomes a partial success; a retryable one fails the request', async (t) => {

@@ -161,6 +161,8 @@ t.test('refuses truncation and bad lengths at any depth, naming the message', as
   t.throws(() => inspectRequest('traces', raw([0x0a, 0x80])), decode(/truncated varint at byte 1 in ExportTraceServiceRequest/));
   t.throws(() => inspectRequest('traces', raw([0x00])), decode(/invalid field number 0 at byte 0 in ExportTraceServiceRequest/));
   t.throws(() => inspectRequest('traces', raw([0x0f])), decode(/invalid wire type 7 at byte 0/));
+  t.throws(() => inspectRequest('traces', withSpan(raw([0x39, 1, 2, 3]))), decode(/truncated 8-byte fixed field at byte 7 in Span/));
+  t.throws(() => inspectRequest('traces', withSpan(raw([0x85, 0x01, 1, 2]))), decode(/truncated 4-byte fixed field at byte 8 in Span/));
   // a non-minimal length prefix is legal
   t.same(inspectRequest('traces', raw([0x0a, 0x80, 0x00])), { resources: 1, items: 0 });
 });
@@ -218,6 +220,70 @@ t.test('string fields must be valid UTF-8; bytes fields are not checked', async 
   t.same(inspectRequest('logs', bytesValue), { resources: 1, items: 0 }, 'AnyValue.bytes_value is bytes');
 });
 
+t.test('checks every string of a request, whatever lies between them', async (t) => {
+  // Strings are checked by scanning ahead for the next non-ASCII byte: mix them with bytes fields.
+  const kv = (key: Buffer, value: Buffer): Buffer => lenField(9, raw(lenField(1, key), lenField(2, lenField(1, value))));
+  const traceId = lenField(1, raw(Array(16).fill(0xff)));
+  const good = [Buffer.from('ascii'), Buffer.from('é'), Buffer.from('x'.repeat(41)), Buffer.from('')];
+  const bad = Buffer.from([0x61, 0x62, 0xff, 0x63]);
+  let accepted = 0;
+  for (const name of good) {
+    for (const key of good) {
+      for (const value of good) {
+        const span = raw(lenField(5, name), kv(key, value), traceId, kv(value, key), lenField(5, name));
+        t.same(inspectRequest('traces', withSpan(span)), { resources: 1, items: 1 });
+        accepted++;
+        const refused: Array<[Buffer, RegExp]> = [
+          [raw(lenField(5, name), kv(key, value), traceId, lenField(5, bad)), /Span.name \(field 5\)/],
+          [raw(lenField(5, name), traceId, kv(key, bad)), /AnyValue.string_value \(field 1\)/],
+          [raw(kv(key, value), kv(bad, value), lenField(5, name)), /KeyValue.key \(field 1\)/],
+        ];
+        for (const [fields, message] of refused) t.throws(() => inspectRequest('traces', withSpan(fields)), decode(message));
+      }
+    }
+  }
+  t.equal(accepted, 64);
+});
+
+t.test('KeyValues of every shape, on the fast path for plain ones or not', async (t) => {
+  const kv = (object: Record<string, unknown>): Buffer => encode('opentelemetry.proto.common.v1.KeyValue', object);
+  /** A logs request whose resource has the one attribute `bytes`. */
+  const attribute = (bytes: Uint8Array): Buffer => lenField(1, lenField(1, lenField(1, bytes)));
+  const valid = [
+    kv({ key: 'k', value: { stringValue: 'v' } }),
+    kv({ key: '', value: { stringValue: '' } }),
+    kv({ key: 'é', value: { stringValue: 'v' } }),
+    kv({ key: 'k', value: { stringValue: 'é' } }),
+    kv({ key: 'k'.repeat(200), value: { stringValue: 'v' } }),
+    kv({ key: 'k', value: { stringValue: 'v'.repeat(200) } }),
+    kv({ key: 'k', value: { boolValue: true } }),
+    kv({ key: 'k', value: { doubleValue: 1.5 } }),
+    kv({ key: 'k', value: { arrayValue: { values: [{ intValue: 1 }] } } }),
+    kv({ key: 'k' }),
+    kv({ value: { stringValue: 'v' } }),
+    kv({}),
+    raw(lenField(2, lenField(1, Buffer.from('v'))), lenField(1, Buffer.from('k'))),
+    raw(lenField(1, Buffer.from('k')), lenField(2, lenField(1, Buffer.from('v'))), [0x18, 0x01]),
+    raw(lenField(1, Buffer.from('k')), lenField(2, raw(lenField(1, Buffer.from('v')), [0x18, 0x01]))),
+    ...[0, 1, 127, 128, 2 ** 32, -1, Number.MAX_SAFE_INTEGER].map((n) => kv({ key: 'k', value: { intValue: n } })),
+    kv({ key: 'é', value: { intValue: 300 } }),
+  ];
+  for (const bytes of valid) t.same(inspectRequest('logs', attribute(bytes)), { resources: 1, items: 0 }, bytes.toString('hex'));
+
+  const key = lenField(1, Buffer.from('k'));
+  const invalid: Array<[number[], RegExp]> = [
+    [[0x18, 0x80, 0x80], /truncated varint at byte \d+ in AnyValue/],
+    [[0x18, 0x01, 0x02], /invalid field number 0 at byte \d+ in AnyValue/],
+    [[0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02], /varint overflows 64 bits/],
+    [[0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], /varint longer than 10 bytes/],
+    [[0x0a, 0x02, 0x61, 0xff], /AnyValue.string_value \(field 1\) at byte \d+ is not valid UTF-8/],
+  ];
+  for (const [value, message] of invalid) {
+    t.throws(() => inspectRequest('logs', attribute(raw(key, lenField(2, raw(value))))), decode(message), Buffer.from(value).toString('hex'));
+  }
+  t.throws(() => inspectRequest('logs', attribute(raw(lenField(1, raw([0xc3])), lenField(2, raw([0x18, 0x01]))))), decode(/KeyValue.key/));
+});
+
 t.test('limits nesting depth instead of overflowing the stack', async (t) => {
   /** An attribute whose value nests `levels` arrays deep. */
   const nested = (levels: number): Buffer => {
@@ -228,6 +294,15 @@ t.test('limits nesting depth instead of overflowing the stack', async (t) => {
   // request > ResourceLogs > Resource > KeyValue > AnyValue, then 2 messages per level
   t.same(inspectRequest('logs', nested(40)), { resources: 1, items: 0 });
   t.throws(() => inspectRequest('logs', nested(60)), decode(new RegExp(`messages nested deeper than ${maxDepth} at byte \\d+ in (AnyValue|ArrayValue)`)));
+  // A plain KeyValue right at the limit: its value, one level below, is one too deep.
+  const listIn = (arrays: number): Buffer => {
+    const plain = (value: Buffer): Buffer => raw(lenField(1, Buffer.from('k')), lenField(2, value));
+    let value = lenField(6, lenField(1, plain(lenField(1, Buffer.from('v')))));
+    for (let i = 0; i < arrays; i++) value = lenField(5, lenField(1, value));
+    return lenField(1, lenField(1, lenField(1, plain(value))));
+  };
+  t.same(inspectRequest('logs', listIn(46)), { resources: 1, items: 0 });
+  t.throws(() => inspectRequest('logs', listIn(47)), decode(new RegExp(`messages nested deeper than ${maxDepth} at byte \\d+ in KeyValue`)));
   const groups = raw(lenField(1, raw(Array(maxDepth + 2).fill(0x2b), Array(maxDepth + 2).fill(0x2c))));
   t.throws(() => inspectRequest('logs', groups), decode(/groups nested deeper than/));
 });

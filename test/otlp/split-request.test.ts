@@ -90,6 +90,25 @@ t.test('metrics count the data points of a metric left out', async (t) => {
 t.test('a resource larger than the limit on its own cannot be split', async (t) => {
   const request = buildRequest('logs', { resource: { pad: 'z'.repeat(3000) }, items: ['a', 'b'] });
   t.throws(() => splitRequest('logs', request, 1000), { code: ErrorCode.TOO_LARGE });
+  t.throws(() => splitRequest('logs', request, 1), { code: ErrorCode.TOO_LARGE }, 'a limit too small for any field');
+  t.throws(() => splitRequest('logs', request, 3), { code: ErrorCode.TOO_LARGE }, 'a limit too small for a field header');
+});
+
+t.test('limits around a length prefix growing a byte (127 → 128) are met exactly', async (t) => {
+  const request = buildRequest('traces', { items: Array.from({ length: 8 }, (_, i) => `span-${i}`) });
+  for (let limit = 120; limit <= 140; limit++) {
+    const { parts, rejectedItems } = splitRequest('traces', request, limit);
+    t.ok(parts.every((p) => p.length <= limit), `limit ${limit}`);
+    t.equal(parts.reduce((n, p) => n + inspectRequest('traces', p).items, 0) + rejectedItems, 8);
+  }
+});
+
+t.test('a Uint8Array that fits comes back as a Buffer over the same bytes', async (t) => {
+  const request = new Uint8Array(buildRequest('traces', { items: ['a'] }));
+  const { parts } = splitRequest('traces', request, request.length);
+  t.ok(Buffer.isBuffer(parts[0]));
+  t.equal(parts[0].buffer, request.buffer);
+  t.same([...parts[0]], [...request]);
 });
 
 t.test('unknown fields around what is split are repeated in every piece', async (t) => {

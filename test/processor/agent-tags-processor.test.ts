@@ -36,8 +36,22 @@ t.test('tags every resource, counts, and passes the stats on', async (t) => {
   const [forwarded] = next.seen;
   t.equal(resourcesOf('logs', decodeRequest('logs', forwarded.body))[0].attributes.env, 'uat');
   t.same(forwarded.tagStats, { applied: 0, overridden: 1, skipped: 0, prefixed: 0, unchanged: 0 });
+  t.equal(forwarded.items, 2, 'the item count is passed on, so that later stages need not recount');
   t.same(processor.counts, { requests: 1, resources: 1, items: 2, empty: 0 });
   t.equal(processor.totals.overridden, 1);
+});
+
+t.test('the request handed on keeps the metadata of the one received', async (t) => {
+  const next = recorder();
+  const processor = createAgentTagsProcessor({ rules: rules({ env: 'uat' }), next });
+  const received: ExportRequest = { ...request(buildRequest('metrics'), 'metrics'), headers: { 'x-tenant': 'a' }, deadline: 1234 };
+  await processor.consume(received);
+  const [forwarded] = next.seen;
+  t.equal(forwarded.signal, 'metrics');
+  t.equal(forwarded.headers, received.headers);
+  t.equal(forwarded.deadline, 1234);
+  t.equal(forwarded.abortSignal, received.abortSignal);
+  t.not(forwarded.body, received.body, 'the tagged body');
 });
 
 t.test('malformed payloads are refused and never forwarded', async (t) => {

@@ -111,6 +111,16 @@ t.test('exporter side: sent, partially sent and failed, with durations', async (
   );
 });
 
+t.test('a count the request carries is taken as is, not recounted', async (t) => {
+  const metrics = metricsFor(t);
+  // The body holds 2 spans; a stage before said 7 (the processor sets `items` as it validates).
+  const request = { ...sampleRequest('traces', { body: sampleBody('traces', { items: 2 }) }), items: 7 };
+  await instrumentReceiver(createRecordingConsumer(), metrics, 'grpc').consume(request);
+  await instrumentExporter(createRecordingConsumer(), metrics).consume(request);
+  t.same(await values(metrics, 'otlp_tagger_receiver_items_total', [{ signal: 'traces', protocol: 'grpc', outcome: 'accepted' }]), [7]);
+  t.same(await values(metrics, 'otlp_tagger_exporter_items_total', [{ signal: 'traces', outcome: 'sent' }]), [7]);
+});
+
 t.test('a consumer that throws synchronously is counted and rethrown too', async (t) => {
   const metrics = metricsFor(t);
   const thrower = {
