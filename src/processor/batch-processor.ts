@@ -30,7 +30,7 @@
 import type { Consumer, ExportRequest, ExportResponse } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { Signal } from '../otlp/signal.js';
-import { countItems } from '../telemetry/count-items.js';
+import { countItems } from '../otlp/count-items.js';
 import { createTagStats, type TagStats } from './tag-types.js';
 
 export interface BatchProcessorOptions {
@@ -97,6 +97,16 @@ function mergedTagStats(waiters: readonly Waiter[]): TagStats | undefined {
   return sum;
 }
 
+/** The merged request's item count, when every part came with one. */
+function knownItems(waiters: readonly Waiter[]): number | undefined {
+  let items = 0;
+  for (const { request } of waiters) {
+    if (request.items === undefined) return undefined;
+    items += request.items;
+  }
+  return items;
+}
+
 function earliestDeadline(waiters: readonly Waiter[]): number | undefined {
   let earliest: number | undefined;
   for (const { request } of waiters) {
@@ -110,7 +120,7 @@ function shareOf(response: ExportResponse, waiter: Waiter, alone: boolean): Expo
   const partial = response.partialSuccess;
   if (partial === undefined || alone) return response;
   const rejected = BigInt(partial.rejected || '0');
-  const own = BigInt(countItems(waiter.request.signal, waiter.request.body));
+  const own = BigInt(waiter.request.items ?? countItems(waiter.request.signal, waiter.request.body));
   return { partialSuccess: { rejected: (rejected < own ? rejected : own).toString(), errorMessage: partial.errorMessage } };
 }
 
@@ -160,6 +170,7 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
       deadline: earliestDeadline(waiters),
       abortSignal: batch.controller.signal,
       tagStats: mergedTagStats(waiters),
+      items: knownItems(waiters),
     };
     const done = deliver(batch, request);
     sending.add(done);
@@ -193,7 +204,7 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
     counts.received++;
     if (request.abortSignal.aborted) return Promise.reject(cancelledBeforeSend());
     const bytes = request.body.length;
-    const items = maxBatchItems === undefined ? 0 : countItems(request.signal, request.body);
+    const items = maxBatchItems === undefined ? 0 : (request.items ?? countItems(request.signal, request.body));
     const hurried = request.deadline !== undefined && request.deadline - Date.now() < 2 * maxDelayMillis;
     if (closing || hurried || bytes >= maxBatchBytes || (maxBatchItems !== undefined && items >= maxBatchItems)) {
       return passThrough(request);

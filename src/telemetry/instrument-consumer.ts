@@ -9,7 +9,7 @@
  */
 import type { Consumer, ExportRequest, ExportResponse } from '../consumer.js';
 import { clientStatusOf } from '../otlp/status.js';
-import { countItems } from './count-items.js';
+import { countItems } from '../otlp/count-items.js';
 import type { Metrics, ReceiverProtocol } from './metrics.js';
 
 /** Items a partial success rejected, within what the request carried. */

@@ -118,6 +118,22 @@ t.test('items: counted only when bounded, and bound a batch like bytes', async (
   await Promise.all(answers);
 });
 
+t.test('counts that came with the requests are used, and summed for the merged request', async (t) => {
+  const next = createRecordingConsumer({ kind: 'resolve', response: { partialSuccess: { rejected: '9', errorMessage: 'no' } } });
+  const batch = batcher(next, { maxBatchItems: 100 });
+  // Deliberately not the bodies' counts, to show which one is used.
+  const counted = (items: number): ExportRequest => ({ ...request({ items: ['a'] }), items });
+  const answers = [batch.consume(counted(7)), batch.consume(counted(2))];
+  await batch.shutdown();
+  t.equal(next.requests[0].items, 9);
+  t.same((await Promise.all(answers)).map((r) => r.partialSuccess?.rejected), ['7', '2']);
+  const mixed = batcher(next);
+  const both = [mixed.consume(counted(3)), mixed.consume(request())];
+  await mixed.shutdown();
+  await Promise.all(both);
+  t.equal(next.requests[1].items, undefined, 'unknown unless every part had a count');
+});
+
 t.test('time: a batch goes maxDelayMillis after its first request', async (t) => {
   const next = createRecordingConsumer();
   const batch = batcher(next, { maxDelayMillis: 5 });

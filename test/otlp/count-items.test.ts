@@ -1,7 +1,7 @@
 import t from 'tap';
 import { inspectRequest } from '../../src/otlp/inspect-request.js';
 import { allSignals } from '../../src/otlp/signal.js';
-import { countItems } from '../../src/telemetry/count-items.js';
+import { countItems } from '../../src/otlp/count-items.js';
 import { encodeRequest } from '../helpers/reference-codec.js';
 import { createRandom, lenField, randomRequest, varint } from '../helpers/random-request.js';
 import { sampleBody } from '../helpers/sample-requests.js';
