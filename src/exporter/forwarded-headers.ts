@@ -43,11 +43,13 @@ export function mergeHeaders(
   fixed: Readonly<Record<string, string>>,
   keep: (key: string, value: string) => boolean,
 ): Record<string, string> {
+  // for-in rather than Object.entries: runs on every export, usually over two empty objects.
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(forwarded)) {
+  for (const key in forwarded) {
     const lower = key.toLowerCase();
+    const value = forwarded[key];
     if (keep(lower, value)) out[lower] = value;
   }
-  for (const [key, value] of Object.entries(fixed)) out[key.toLowerCase()] = value;
+  for (const key in fixed) out[key.toLowerCase()] = fixed[key];
   return out;
 }

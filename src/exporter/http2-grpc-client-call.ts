@@ -179,8 +179,9 @@ async function settleMessage(call: CallState): Promise<void> {
 export interface GrpcCallStart {
   readonly session: ClientHttp2Session;
   readonly headers: http2.OutgoingHttpHeaders;
-  /** The request's Length-Prefixed-Message. */
-  readonly frame: Buffer;
+  /** The request's Length-Prefixed-Message, as its prefix and its message (written together, not copied into one). */
+  readonly prefix: Buffer;
+  readonly message: Buffer;
   readonly signal: AbortSignal;
   /** Until the deadline; undefined: none. */
   readonly timeoutMillis: number | undefined;
@@ -223,5 +224,8 @@ export function startGrpcCall(start: GrpcCallStart, resolve: (result: GrpcUnaryR
   stream.on('close', onClose);
   start.signal.addEventListener('abort', call);
   if (start.timeoutMillis !== undefined) call.timer = setTimeout(onDeadline, start.timeoutMillis, call);
-  stream.end(start.frame);
+  // Corked, the two chunks leave in one writev; end() uncorks.
+  stream.cork();
+  stream.write(start.prefix);
+  stream.end(start.message);
 }

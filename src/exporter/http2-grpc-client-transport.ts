@@ -11,7 +11,7 @@
 import http2, { type ClientHttp2Session } from 'node:http2';
 import { gzip } from '../otlp/compression.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
-import { encodeGrpcFrame, formatGrpcTimeout, GRPC_ACCEPT_ENCODING } from '../otlp/grpc-wire.js';
+import { encodeGrpcPrefix, formatGrpcTimeout, GRPC_ACCEPT_ENCODING } from '../otlp/grpc-wire.js';
 import type {
   GrpcClientTransport,
   GrpcClientTransportOptions,
@@ -102,13 +102,12 @@ class Http2GrpcClientTransport implements GrpcClientTransport {
     if (body.length > maxSend) {
       return grpcFailure(GrpcCode.RESOURCE_EXHAUSTED, `message larger than max (${body.length} vs. ${maxSend})`);
     }
-    let frame: Buffer;
-    if (this._options.compression === 'gzip') {
+    let message = body;
+    const compressed = this._options.compression === 'gzip';
+    if (compressed) {
       headers['grpc-encoding'] = 'gzip';
-      frame = encodeGrpcFrame(await gzip(body), true);
+      message = await gzip(body);
       if (this._closed) return grpcFailure(GrpcCode.UNAVAILABLE, 'the transport is closed');
-    } else {
-      frame = encodeGrpcFrame(body, false);
     }
     if (options.abortSignal.aborted) return grpcFailure(GrpcCode.CANCELLED, 'the call was cancelled');
     let timeoutMillis: number | undefined;
@@ -120,7 +119,8 @@ class Http2GrpcClientTransport implements GrpcClientTransport {
     const start = {
       session: this._sessionFor(),
       headers,
-      frame,
+      prefix: encodeGrpcPrefix(message.length, compressed),
+      message,
       signal: options.abortSignal,
       timeoutMillis,
       maxReceiveMessageBytes: this._options.maxReceiveMessageBytes,

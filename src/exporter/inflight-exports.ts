@@ -13,24 +13,33 @@ export interface InflightExports {
 }
 
 export function createInflightExports(): InflightExports {
-  const inFlight = new Set<Promise<unknown>>();
+  // A count, not a set of promises, and no async wrapper: `run` is on every export's path, so it
+  // adds one promise and no closure per call.
+  let active = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
+  let idle: (() => void) | undefined;
+  const settled = (): void => {
+    if (--active === 0) idle?.();
+  };
+  const fulfilled = (response: ExportResponse): ExportResponse => {
+    settled();
+    return response;
+  };
+  const rejected = (err: unknown): never => {
+    settled();
+    throw err;
+  };
   return {
-    async run(request, exportOnce) {
-      if (closed) throw shutDown();
-      if (request.abortSignal.aborted) throw cancelled();
-      const pending = exportOnce(request);
-      inFlight.add(pending);
-      try {
-        return await pending;
-      } finally {
-        inFlight.delete(pending);
-      }
+    run(request, exportOnce) {
+      if (closed) return Promise.reject(shutDown());
+      if (request.abortSignal.aborted) return Promise.reject(cancelled());
+      active++;
+      return exportOnce(request).then(fulfilled, rejected);
     },
     shutdown(release) {
       closed = true;
-      closing ??= Promise.allSettled([...inFlight]).then(release);
+      closing ??= (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve))).then(release);
       return closing;
     },
   };

@@ -57,17 +57,33 @@ export type RetryOutcome =
   | { readonly ok: false; readonly error: unknown; readonly reason: GiveUpReason; readonly attempts: number };
 
 export async function sendWithRetries(send: () => Promise<ExportResponse>, options: RetryLoopOptions): Promise<RetryOutcome> {
+  const start = (options.clock ?? Date.now)();
+  try {
+    return { ok: true, response: await send(), attempts: 1 };
+  } catch (err) {
+    return retryAfterFailure(send, options, start, err);
+  }
+}
+
+/** The loop once the first attempt, started at `start`, failed with `firstError`. */
+async function retryAfterFailure(
+  send: () => Promise<ExportResponse>,
+  options: RetryLoopOptions,
+  start: number,
+  firstError: unknown,
+): Promise<RetryOutcome> {
   const { policy, lastStart, cancel, stop } = options;
   const clock = options.clock ?? Date.now;
   const wait = options.sleep ?? sleep;
   const signals = [cancel, stop].filter((s): s is AbortSignal => s !== undefined);
-  const start = clock();
+  let error = firstError;
   for (let attempts = 1; ; attempts++) {
-    let error: unknown;
-    try {
-      return { ok: true, response: await send(), attempts };
-    } catch (err) {
-      error = err;
+    if (attempts > 1) {
+      try {
+        return { ok: true, response: await send(), attempts };
+      } catch (err) {
+        error = err;
+      }
     }
     const fail = (reason: GiveUpReason): RetryOutcome => ({ ok: false, error, reason, attempts });
     if (cancel?.aborted) return { ok: false, error: cancelled(), reason: 'cancelled', attempts };
@@ -124,19 +140,34 @@ export function createRetryingExporter(inner: Exporter, options: RetryingExporte
     failures: Object.fromEntries(giveUpReasons.map((r) => [r, 0])) as Record<GiveUpReason, number>,
   };
 
+  const clock = options.clock ?? Date.now;
+
+  // The first attempt runs outside the loop: on success (nearly always) a request costs one
+  // promise layer here, and none of the loop's options, closures and result objects.
   async function consume(request: ExportRequest): Promise<ExportResponse> {
     counters.requests++;
-    const outcome = await sendWithRetries(
-      () => {
-        counters.attempts++;
-        return inner.consume(request);
-      },
+    counters.attempts++;
+    const start = clock();
+    try {
+      return await inner.consume(request);
+    } catch (err) {
+      return retry(request, start, err);
+    }
+  }
+
+  async function retry(request: ExportRequest, start: number, firstError: unknown): Promise<ExportResponse> {
+    const send = (): Promise<ExportResponse> => {
+      counters.attempts++;
+      return inner.consume(request);
+    };
+    const outcome = await retryAfterFailure(
+      send,
       {
         policy,
         lastStart: request.deadline === undefined ? undefined : request.deadline - margin,
         cancel: request.abortSignal,
         stop: stopping.signal,
-        clock: options.clock,
+        clock,
         sleep: options.sleep,
         random: options.random,
         onRetry: (retry, delayMillis, error) => {
@@ -145,6 +176,8 @@ export function createRetryingExporter(inner: Exporter, options: RetryingExporte
           options.onRetry?.(retry, delayMillis, error);
         },
       },
+      start,
+      firstError,
     );
     if (outcome.ok) return outcome.response;
     counters.failures[outcome.reason]++;

@@ -43,8 +43,12 @@ export function createSplittingExporter(inner: Exporter, options: SplittingExpor
   const { maxRequestBytes } = options;
   const counts = { split: 0, oversizeItems: 0 };
 
-  async function consume(request: ExportRequest): Promise<ExportResponse> {
-    if (request.body.length <= maxRequestBytes) return inner.consume(request);
+  // Not async: a request within the limit (nearly all) goes on without another promise layer.
+  function consume(request: ExportRequest): Promise<ExportResponse> {
+    return request.body.length <= maxRequestBytes ? inner.consume(request) : consumeSplit(request);
+  }
+
+  async function consumeSplit(request: ExportRequest): Promise<ExportResponse> {
     const { parts, rejectedItems } = splitRequest(request.signal, request.body, maxRequestBytes);
     counts.split++;
     counts.oversizeItems += rejectedItems;

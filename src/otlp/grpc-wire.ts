@@ -26,6 +26,17 @@ export function encodeGrpcFrame(message: Uint8Array, compressed: boolean): Buffe
 }
 
 /**
+ * The prefix alone, for a sender that writes it ahead of the message: copying a whole request
+ * behind 5 bytes costs an allocation and a copy of every body (a pooled 5-byte buffer is cheap).
+ */
+export function encodeGrpcPrefix(messageLength: number, compressed: boolean): Buffer {
+  const prefix = Buffer.allocUnsafe(GRPC_FRAME_HEADER_BYTES);
+  prefix[0] = compressed ? 1 : 0;
+  prefix.writeUInt32BE(messageLength, 1);
+  return prefix;
+}
+
+/**
  * A Length-Prefixed-Message gathered from DATA chunks as they arrive. The per-call states of both
  * transports are one, so that reading a chunk allocates nothing: a one-chunk body is kept as it
  * is, and more chunks are concatenated once, at the end.

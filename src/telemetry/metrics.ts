@@ -63,6 +63,26 @@ export interface Metrics {
   close(): void;
 }
 
+/** A count kept outside prom-client until the next scrape (see `talliedCounter`). */
+interface Tally<L extends string> {
+  readonly labels: Partial<Record<L, string>>;
+  count: number;
+}
+
+interface ReceiveTallies {
+  readonly accepted: Tally<string>;
+  readonly refused: Tally<string>;
+  readonly itemsAccepted: Tally<string>;
+  readonly itemsRefused: Tally<string>;
+}
+
+interface ExportTallies {
+  readonly sent: Tally<string>;
+  readonly failed: Tally<string>;
+  readonly itemsSent: Tally<string>;
+  readonly itemsFailed: Tally<string>;
+}
+
 const tagOutcomes = ['applied', 'overridden', 'skipped', 'prefixed', 'unchanged'] as const;
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -73,6 +93,33 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     new Counter({ name, help, labelNames, registers });
+  /**
+   * A counter whose series for the request path are tallies: plain numbers, handed to it at each
+   * scrape. prom-client's `inc(labels, n)` (and its `labels()` children) builds a key from the
+   * label object on every call, which costs far more than the addition it guards.
+   */
+  const talliedCounter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => {
+    const tallies: Tally<L>[] = [];
+    const metric = new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        for (const tally of tallies) {
+          if (tally.count === 0) continue;
+          this.inc(tally.labels, tally.count);
+          tally.count = 0;
+        }
+      },
+    });
+    const tally = (labels: Partial<Record<L, string>>): Tally<L> => {
+      const created = { labels, count: 0 };
+      tallies.push(created);
+      return created;
+    };
+    return { metric, tally };
+  };
   /** A gauge read from a provider at each scrape. */
   const pulledGauge = (name: string, help: string, read: () => number): void => {
     new Gauge({
@@ -85,12 +132,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     });
   };
 
-  const receiverRequests = counter(
+  const receiverRequests = talliedCounter(
     'otlp_tagger_receiver_requests_total',
     'Export requests received, by what the client was answered (accepted = success, possibly partial).',
     ['signal', 'protocol', 'outcome'],
   );
-  const receiverItems = counter(
+  const receiverItems = talliedCounter(
     'otlp_tagger_receiver_items_total',
     'Spans, log records or metric data points received, accepted or refused (refused includes those a partial success rejected).',
     ['signal', 'protocol', 'outcome'],
@@ -100,12 +147,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     'Export requests refused, by stable error code.',
     ['signal', 'protocol', 'code'],
   );
-  const exporterRequests = counter(
+  const exporterRequests = talliedCounter(
     'otlp_tagger_exporter_requests_total',
     'Export requests sent upstream, by outcome (sent = upstream answered success, possibly partial).',
     ['signal', 'outcome'],
   );
-  const exporterItems = counter(
+  const exporterItems = talliedCounter(
     'otlp_tagger_exporter_items_total',
     'Items exported upstream, by outcome (failed includes those a partial success rejected).',
     ['signal', 'outcome'],
@@ -132,17 +179,47 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const signal of signals) {
     for (const protocol of protocols) {
       for (const outcome of ['accepted', 'refused']) {
-        receiverRequests.inc({ signal, protocol, outcome }, 0);
-        receiverItems.inc({ signal, protocol, outcome }, 0);
+        receiverRequests.metric.inc({ signal, protocol, outcome }, 0);
+        receiverItems.metric.inc({ signal, protocol, outcome }, 0);
       }
     }
     for (const outcome of ['sent', 'failed']) {
-      exporterRequests.inc({ signal, outcome }, 0);
-      exporterItems.inc({ signal, outcome }, 0);
+      exporterRequests.metric.inc({ signal, outcome }, 0);
+      exporterItems.metric.inc({ signal, outcome }, 0);
     }
     exporterRetries.inc({ signal }, 0);
   }
   for (const result of ['success', 'failure']) reloads.inc({ result }, 0);
+
+  // One set of tallies per label combination, made here so that recording only looks them up.
+  // A tally adds to its series only once it counts something: no series for unused signals.
+  const receiveTallies = Object.fromEntries(
+    (['grpc', 'http'] as const).map((protocol) => [
+      protocol,
+      Object.fromEntries(
+        allSignals.map((signal) => [
+          signal,
+          {
+            accepted: receiverRequests.tally({ signal, protocol, outcome: 'accepted' }),
+            refused: receiverRequests.tally({ signal, protocol, outcome: 'refused' }),
+            itemsAccepted: receiverItems.tally({ signal, protocol, outcome: 'accepted' }),
+            itemsRefused: receiverItems.tally({ signal, protocol, outcome: 'refused' }),
+          },
+        ]),
+      ),
+    ]),
+  ) as Record<ReceiverProtocol, Record<Signal, ReceiveTallies>>;
+  const exportTallies = Object.fromEntries(
+    allSignals.map((signal) => [
+      signal,
+      {
+        sent: exporterRequests.tally({ signal, outcome: 'sent' }),
+        failed: exporterRequests.tally({ signal, outcome: 'failed' }),
+        itemsSent: exporterItems.tally({ signal, outcome: 'sent' }),
+        itemsFailed: exporterItems.tally({ signal, outcome: 'failed' }),
+      },
+    ]),
+  ) as Record<Signal, ExportTallies>;
 
   let tagTotals: (() => Readonly<TagStats>) | undefined;
   let inflight: (() => number) | undefined;
@@ -188,18 +265,27 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     recordReceive(signal, protocol, { items, refusedItems, code }) {
-      receiverRequests.inc({ signal, protocol, outcome: code === undefined ? 'accepted' : 'refused' });
-      if (code !== undefined) receiverRefusals.inc({ signal, protocol, code });
-      if (items > refusedItems) receiverItems.inc({ signal, protocol, outcome: 'accepted' }, items - refusedItems);
-      if (refusedItems > 0) receiverItems.inc({ signal, protocol, outcome: 'refused' }, refusedItems);
+      const tallies = receiveTallies[protocol][signal];
+      if (code === undefined) {
+        tallies.accepted.count++;
+      } else {
+        tallies.refused.count++;
+        receiverRefusals.inc({ signal, protocol, code });
+      }
+      if (items > refusedItems) tallies.itemsAccepted.count += items - refusedItems;
+      if (refusedItems > 0) tallies.itemsRefused.count += refusedItems;
     },
     recordExport(signal, { items, failedItems, seconds, code }) {
-      const outcome = code === undefined ? 'sent' : 'failed';
-      exporterRequests.inc({ signal, outcome });
-      if (code !== undefined) exporterFailures.inc({ signal, code });
-      if (items > failedItems) exporterItems.inc({ signal, outcome: 'sent' }, items - failedItems);
-      if (failedItems > 0) exporterItems.inc({ signal, outcome: 'failed' }, failedItems);
-      exportDuration.observe({ signal, outcome }, seconds);
+      const tallies = exportTallies[signal];
+      if (code === undefined) {
+        tallies.sent.count++;
+      } else {
+        tallies.failed.count++;
+        exporterFailures.inc({ signal, code });
+      }
+      if (items > failedItems) tallies.itemsSent.count += items - failedItems;
+      if (failedItems > 0) tallies.itemsFailed.count += failedItems;
+      exportDuration.observe({ signal, outcome: code === undefined ? 'sent' : 'failed' }, seconds);
     },
     recordRetry(signal) {
       exporterRetries.inc({ signal });

@@ -229,6 +229,11 @@ t.test('sendWithRetries with the real clock and sleep', async (t) => {
   t.same(outcome, { ok: true, response: {}, attempts: 3 });
 });
 
+t.test('sendWithRetries: a first attempt that succeeds is the outcome, without waiting', async (t) => {
+  const outcome = await sendWithRetries(() => Promise.resolve({}), { policy, clock: () => 0, sleep: () => t.fail('no wait') as never });
+  t.same(outcome, { ok: true, response: {}, attempts: 1 });
+});
+
 t.test('sleep: resolves after the delay, or at once when a signal aborts', async (t) => {
   await sleep(1, []);
   const stop = new AbortController();

@@ -9,6 +9,7 @@ import {
   encodeBinaryHeader,
   encodeGrpcFrame,
   encodeGrpcMessage,
+  encodeGrpcPrefix,
   formatGrpcTimeout,
   FrameChunk,
   grpcCodeForHttpResponse,
@@ -26,6 +27,14 @@ t.test('encodeGrpcFrame: flag, big-endian length, message', async (t) => {
   t.same(encodeGrpcFrame(Buffer.alloc(0), false), Buffer.alloc(5));
   t.same(encodeGrpcFrame(Buffer.alloc(0), true), Buffer.from([1, 0, 0, 0, 0]));
   t.equal(encodeGrpcFrame(Buffer.alloc(70000), false).readUInt32BE(1), 70000);
+});
+
+t.test('encodeGrpcPrefix: the first 5 bytes of the frame', async (t) => {
+  for (const message of [Buffer.alloc(0), Buffer.from('abc'), Buffer.alloc(70000, 7)]) {
+    for (const compressed of [false, true]) {
+      t.same(encodeGrpcPrefix(message.length, compressed), encodeGrpcFrame(message, compressed).subarray(0, 5));
+    }
+  }
 });
 
 t.test('addFrameChunk / takeFrame: any split of a frame reads back the frame', async (t) => {
