@@ -8,7 +8,7 @@
  *   delivered arrive twice then, which at-least-once delivery allows;
  * - items that alone are over the limit are counted as rejected, with the reason.
  */
-import type { ExportRequest, ExportResponse } from '../consumer.js';
+import { withBody, type ExportRequest, type ExportResponse } from '../consumer.js';
 import { inspectRequest } from '../otlp/inspect-request.js';
 import { signals } from '../otlp/signal.js';
 import { splitRequest } from '../otlp/split-request.js';
@@ -25,20 +25,6 @@ export interface SplittingExporter extends Exporter {
   readonly counts: Readonly<{ split: number; oversizeItems: number }>;
 }
 
-/** One piece of a split request: the request's metadata, its own body, and no item count (the whole's). */
-function pieceOf(request: ExportRequest, body: Buffer): ExportRequest {
-  const fields: ExportRequest & Record<keyof ExportRequest, unknown> = {
-    signal: request.signal,
-    body,
-    headers: request.headers,
-    deadline: request.deadline,
-    abortSignal: request.abortSignal,
-    tagStats: request.tagStats,
-    items: undefined,
-  };
-  return fields;
-}
-
 export function createSplittingExporter(inner: Exporter, options: SplittingExporterOptions): SplittingExporter {
   const { maxRequestBytes } = options;
   const counts = { split: 0, oversizeItems: 0 };
@@ -52,7 +38,9 @@ export function createSplittingExporter(inner: Exporter, options: SplittingExpor
     const { parts, rejectedItems } = splitRequest(request.signal, request.body, maxRequestBytes);
     counts.split++;
     counts.oversizeItems += rejectedItems;
-    const outcomes = await Promise.allSettled(parts.map((body) => inner.consume(pieceOf(request, body))));
+    // A piece keeps the request's metadata; the whole's item count is not its own.
+    const pieces = parts.map((body) => withBody(request, body, request.tagStats, undefined));
+    const outcomes = await Promise.allSettled(pieces.map((piece) => inner.consume(piece)));
 
     let rejected = BigInt(rejectedItems);
     const messages: string[] = [];

@@ -3,7 +3,7 @@
  * hands the rewritten bytes on. Validation comes first so that a malformed payload is refused
  * (INVALID_ARGUMENT / 400) and never forwarded.
  */
-import type { Consumer, ExportRequest, ExportResponse } from '../consumer.js';
+import { withBody, type Consumer, type ExportRequest, type ExportResponse } from '../consumer.js';
 import { inspectRequest } from '../otlp/inspect-request.js';
 import { compileTags } from './compile-tags.js';
 import { applyTags } from './resource-editor.js';
@@ -55,25 +55,7 @@ export function createAgentTagsProcessor(options: AgentTagsProcessorOptions): Ag
       totals.skipped += stats.skipped;
       totals.prefixed += stats.prefixed;
       totals.unchanged += stats.unchanged;
-      return next.consume(tagged(request, body, stats, items));
+      return next.consume(withBody(request, body, stats, items));
     },
   };
-}
-
-/**
- * The request handed on, every field spelled out (the type makes sure none is forgotten): in
- * Node 20, `{ ...request, body, tagStats, items }` costs over a microsecond, as adding fields to
- * a spread copy leaves V8's fast paths, against some 10 ns for a literal.
- */
-function tagged(request: ExportRequest, body: Buffer, tagStats: TagStats, items: number): ExportRequest {
-  const fields: ExportRequest & Record<keyof ExportRequest, unknown> = {
-    signal: request.signal,
-    body,
-    headers: request.headers,
-    deadline: request.deadline,
-    abortSignal: request.abortSignal,
-    tagStats,
-    items,
-  };
-  return fields;
 }
