@@ -23,12 +23,12 @@ import { createGrpcReceiver } from '../src/receiver/grpc-receiver.js';
 import type { GrpcServerTransportFactory } from '../src/receiver/grpc-server-transport.js';
 import { createGrpcJsServerTransport } from '../src/receiver/grpc-js-server-transport.js';
 import { createHttp2GrpcServerTransport } from '../src/receiver/http2-grpc-server-transport.js';
-import { requestType } from '../test/helpers/reference-codec.js';
+import { buildTraceRequest, type SpanShape } from './load/otlp-bytes.js';
 
 export type TransportKind = 'grpc-js' | 'http2';
 /** A hop on the transports under test, or `floor`: the least a node:http2 pass-through can do (no gRPC checks, no receiver, no exporter). */
 export type HopKind = TransportKind | 'floor';
-export type SpanShape = 'testbed' | 'realistic';
+export type { SpanShape };
 
 export type ChildMessage =
   | { readonly kind: 'ready'; readonly port?: number; readonly requestBytes?: number }
@@ -49,64 +49,6 @@ const clientTransports: Record<TransportKind, GrpcClientTransportFactory> = {
 
 function send(message: ChildMessage): void {
   process.send?.(message);
-}
-
-const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
-const id = (bytes: number, i: number): string => b64((i * 2654435761 + bytes).toString(16).padStart(2 * bytes, '0').slice(-2 * bytes));
-const str = (key: string, value: string): object => ({ key, value: { stringValue: value } });
-
-/** The shapes of bench/engine.ts: the Collector testbed's span (~150 B) or an HTTP server span (~780 B). */
-function span(shape: SpanShape, i: number): object {
-  const start = 1_700_000_000_000_000_000n + BigInt(i) * 1000n;
-  const common = { traceId: id(16, i), spanId: id(8, i), startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1_000_000n) };
-  if (shape === 'testbed') {
-    return {
-      ...common,
-      name: `load-generator-span${i}`,
-      kind: 3,
-      attributes: [
-        { key: 'load_generator.span_seq_num', value: { intValue: String(i) } },
-        { key: 'load_generator.trace_seq_num', value: { intValue: String(i >> 3) } },
-      ],
-    };
-  }
-  return {
-    ...common,
-    parentSpanId: id(8, i + 1),
-    name: 'GET /api/v1/orders/{orderId}',
-    kind: 2,
-    attributes: [
-      str('http.request.method', 'GET'),
-      str('url.full', `https://shop.example.com/api/v1/orders/${100000 + i}?expand=items,customer&currency=EUR`),
-      str('url.path', `/api/v1/orders/${100000 + i}`),
-      str('http.route', '/api/v1/orders/{orderId}'),
-      str('server.address', 'shop.example.com'),
-      str('user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36'),
-      str('client.address', `10.${i % 256}.${(i >> 8) % 256}.17`),
-      str('network.protocol.version', '1.1'),
-      str('http.response.status_code', '200'),
-      str('enduser.id', `customer-${(i * 7919) % 100000}-${id(4, i)}`),
-    ],
-    status: { code: 1 },
-  };
-}
-
-function benchRequest(shape: SpanShape, spans: number): Buffer {
-  const type = requestType('traces');
-  const object = {
-    resourceSpans: [
-      {
-        resource: { attributes: [str('service.name', 'checkout'), str('host.name', 'node-1.eu-west-1.compute.internal')] },
-        scopeSpans: [
-          {
-            scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' },
-            spans: Array.from({ length: spans }, (_, i) => span(shape, i)),
-          },
-        ],
-      },
-    ],
-  };
-  return Buffer.from(type.encode(type.fromObject(object)).finish());
 }
 
 function clientOptions(address: string) {
@@ -198,7 +140,7 @@ function reportUsageOnRequest(requests: () => number): void {
 }
 
 async function runLoad(client: TransportKind, port: number, concurrency: number, shape: SpanShape, spans: number): Promise<void> {
-  const body = benchRequest(shape, spans);
+  const body = buildTraceRequest(shape, spans);
   const transport = clientTransports[client](clientOptions(`127.0.0.1:${port}`));
   const signal = new AbortController().signal;
   setMaxListeners(concurrency + 1, signal);

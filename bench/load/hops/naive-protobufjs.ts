@@ -4,52 +4,29 @@
  * protobufjs codecs (so grpc-js handles gzip both ways); http: node:http in and out, with
  * zlib for gzip.
  */
-import grpc from '@grpc/grpc-js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type protobuf from 'protobufjs';
+import { serveGrpcJsHop } from './grpcjs-hop.js';
 import { announce, exitWithHarness, runHop, type HopArgs } from './hop-args.js';
 import { encode, traceRequestType, traceResponseType, upsertTags } from './protobufjs-codec.js';
 
-const PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);
 
-async function grpcHop(args: HopArgs): Promise<void> {
-  const client = new grpc.Client(`${args.upstreamHost}:${args.upstreamPort}`, grpc.credentials.createInsecure(), {
-    'grpc.default_compression_algorithm': args.compression === 'gzip' ? 2 : 0,
-  });
-  const serializeRequest = (m: protobuf.Message) => encode(traceRequestType, m);
-  const deserializeResponse = (b: Buffer) => traceResponseType.decode(b);
-  const method: grpc.MethodDefinition<protobuf.Message, protobuf.Message> = {
-    path: PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: serializeRequest,
-    requestDeserialize: (b: Buffer) => traceRequestType.decode(b),
-    responseSerialize: (m: protobuf.Message) => encode(traceResponseType, m),
-    responseDeserialize: deserializeResponse,
-  };
-  const server = new grpc.Server();
-  server.addService({ Export: method } as grpc.ServiceDefinition, {
-    Export(call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>, callback: grpc.sendUnaryData<protobuf.Message>) {
-      upsertTags(call.request, args.tags);
-      client.makeUnaryRequest(PATH, serializeRequest, deserializeResponse, call.request, (err, response) => {
-        if (err) callback({ code: err.code, details: err.details });
-        else callback(null, response);
-      });
+function grpcHop(args: HopArgs): Promise<void> {
+  return serveGrpcJsHop(
+    args,
+    {
+      serializeRequest: (m: protobuf.Message) => encode(traceRequestType, m),
+      deserializeRequest: (b: Buffer) => traceRequestType.decode(b),
+      serializeResponse: (m: protobuf.Message) => encode(traceResponseType, m),
+      deserializeResponse: (b: Buffer) => traceResponseType.decode(b),
     },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${args.host}:${args.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    (request) => upsertTags(request, args.tags),
   );
-  exitWithHarness(() => {
-    client.close();
-    server.forceShutdown();
-  });
-  announce('grpc', args.host, port);
 }
 
 function post(agent: http.Agent, args: HopArgs, path: string, body: Buffer): Promise<{ status: number; body: Buffer }> {
