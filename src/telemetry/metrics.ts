@@ -69,18 +69,20 @@ interface Tally<L extends string> {
   count: number;
 }
 
-interface ReceiveTallies {
-  readonly accepted: Tally<string>;
-  readonly refused: Tally<string>;
-  readonly itemsAccepted: Tally<string>;
-  readonly itemsRefused: Tally<string>;
+/** Requests and items of one label set, by outcome: accepted / refused, or sent / failed. */
+interface OutcomeTallies {
+  readonly ok: Tally<string>;
+  readonly failed: Tally<string>;
+  readonly itemsOk: Tally<string>;
+  readonly itemsFailed: Tally<string>;
 }
 
-interface ExportTallies {
-  readonly sent: Tally<string>;
-  readonly failed: Tally<string>;
-  readonly itemsSent: Tally<string>;
-  readonly itemsFailed: Tally<string>;
+/** Counts one request: `failedItems` of its `items` failed, and the request itself when `failed`. */
+function countOutcome(tallies: OutcomeTallies, items: number, failedItems: number, failed: boolean): void {
+  if (failed) tallies.failed.count++;
+  else tallies.ok.count++;
+  if (items > failedItems) tallies.itemsOk.count += items - failedItems;
+  if (failedItems > 0) tallies.itemsFailed.count += failedItems;
 }
 
 const tagOutcomes = ['applied', 'overridden', 'skipped', 'prefixed', 'unchanged'] as const;
@@ -120,6 +122,18 @@ export function createMetrics(options: MetricsOptions): Metrics {
     };
     return { metric, tally };
   };
+  /** The four tallies of a request/item counter pair for one label set. */
+  const outcomeTallies = (
+    requests: ReturnType<typeof talliedCounter<string>>,
+    items: ReturnType<typeof talliedCounter<string>>,
+    labels: Record<string, string>,
+    [ok, failed]: readonly [string, string],
+  ): OutcomeTallies => ({
+    ok: requests.tally({ ...labels, outcome: ok }),
+    failed: requests.tally({ ...labels, outcome: failed }),
+    itemsOk: items.tally({ ...labels, outcome: ok }),
+    itemsFailed: items.tally({ ...labels, outcome: failed }),
+  });
   /** A gauge read from a provider at each scrape. */
   const pulledGauge = (name: string, help: string, read: () => number): void => {
     new Gauge({
@@ -199,27 +213,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
       Object.fromEntries(
         allSignals.map((signal) => [
           signal,
-          {
-            accepted: receiverRequests.tally({ signal, protocol, outcome: 'accepted' }),
-            refused: receiverRequests.tally({ signal, protocol, outcome: 'refused' }),
-            itemsAccepted: receiverItems.tally({ signal, protocol, outcome: 'accepted' }),
-            itemsRefused: receiverItems.tally({ signal, protocol, outcome: 'refused' }),
-          },
+          outcomeTallies(receiverRequests, receiverItems, { signal, protocol }, ['accepted', 'refused']),
         ]),
       ),
     ]),
-  ) as Record<ReceiverProtocol, Record<Signal, ReceiveTallies>>;
+  ) as Record<ReceiverProtocol, Record<Signal, OutcomeTallies>>;
   const exportTallies = Object.fromEntries(
-    allSignals.map((signal) => [
-      signal,
-      {
-        sent: exporterRequests.tally({ signal, outcome: 'sent' }),
-        failed: exporterRequests.tally({ signal, outcome: 'failed' }),
-        itemsSent: exporterItems.tally({ signal, outcome: 'sent' }),
-        itemsFailed: exporterItems.tally({ signal, outcome: 'failed' }),
-      },
-    ]),
-  ) as Record<Signal, ExportTallies>;
+    allSignals.map((signal) => [signal, outcomeTallies(exporterRequests, exporterItems, { signal }, ['sent', 'failed'])]),
+  ) as Record<Signal, OutcomeTallies>;
 
   let tagTotals: (() => Readonly<TagStats>) | undefined;
   let inflight: (() => number) | undefined;
@@ -265,26 +266,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     recordReceive(signal, protocol, { items, refusedItems, code }) {
-      const tallies = receiveTallies[protocol][signal];
-      if (code === undefined) {
-        tallies.accepted.count++;
-      } else {
-        tallies.refused.count++;
-        receiverRefusals.inc({ signal, protocol, code });
-      }
-      if (items > refusedItems) tallies.itemsAccepted.count += items - refusedItems;
-      if (refusedItems > 0) tallies.itemsRefused.count += refusedItems;
+      countOutcome(receiveTallies[protocol][signal], items, refusedItems, code !== undefined);
+      if (code !== undefined) receiverRefusals.inc({ signal, protocol, code });
     },
     recordExport(signal, { items, failedItems, seconds, code }) {
-      const tallies = exportTallies[signal];
-      if (code === undefined) {
-        tallies.sent.count++;
-      } else {
-        tallies.failed.count++;
-        exporterFailures.inc({ signal, code });
-      }
-      if (items > failedItems) tallies.itemsSent.count += items - failedItems;
-      if (failedItems > 0) tallies.itemsFailed.count += failedItems;
+      countOutcome(exportTallies[signal], items, failedItems, code !== undefined);
+      if (code !== undefined) exporterFailures.inc({ signal, code });
       exportDuration.observe({ signal, outcome: code === undefined ? 'sent' : 'failed' }, seconds);
     },
     recordRetry(signal) {
