@@ -9,18 +9,16 @@
  * JSON. Responses are never compressed (gzip is only allowed when the client asks; it is optional).
  *
  * With a bearer token, a request without `Authorization: Bearer <token>` gets 401 with
- * `WWW-Authenticate: Bearer` (RFC 6750 §3) before its body is read. The memory bound is claimed
- * before the body is read too (src/admission.ts): by `Content-Length`, or chunk by chunk for a
- * chunked body; once inflated or converted from JSON, the claim grows to every buffer held. Against slow clients, Node's
- * own `headersTimeout` / `requestTimeout` (answered 408, connection closed), the TLS handshake
- * timeout, and `maxConnections` (excess connections closed at once).
+ * `WWW-Authenticate: Bearer` (RFC 6750 §3) before its body is read; so is the memory bound
+ * claimed (http-admission.ts). Against slow clients, Node's own `headersTimeout` /
+ * `requestTimeout` (answered 408, connection closed), the TLS handshake timeout, and
+ * `maxConnections` (excess connections closed at once).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Transform, type TransformCallback } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
-import { unlimitedAdmission, type Admission, type Ticket } from '../admission.js';
+import { unlimitedAdmission, type Admission } from '../admission.js';
 import type { Consumer, ExportRequest } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +29,7 @@ import { encodeRpcStatus, rpcStatusToJson } from '../otlp/rpc-status.js';
 import { signals as signalInfo, type Signal } from '../otlp/signal.js';
 import { clientStatusOf, isRetryableHttpStatus } from '../otlp/status.js';
 import { createBearerAuth, type BearerAuth } from './bearer-auth.js';
+import { createHttpAdmission, tooLarge } from './http-admission.js';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
@@ -99,33 +98,6 @@ async function decompress(request: FastifyRequest, raw: Buffer, maxBytes: number
   throw new TaggerError(ErrorCode.COMPRESSION, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or identity`);
 }
 
-function tooLarge(maxBytes: number): TaggerError {
-  return new TaggerError(ErrorCode.TOO_LARGE, `request body is larger than the limit of ${maxBytes} bytes`);
-}
-
-/** A request's claim on the memory bound, from preParsing until its handler is done. */
-interface Claim {
-  readonly ticket: Ticket;
-  handling: boolean;
-}
-
-/** Grows the claim of a body without Content-Length as its chunks arrive. */
-function claimingStream(ticket: Ticket): Transform {
-  let received = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      received += chunk.length;
-      try {
-        ticket.resize(received);
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback(null, chunk);
-    },
-  });
-}
-
 /** Fastify's own refusals (body limit, malformed headers) as the errors our clients see. */
 function fromFastifyError(err: unknown, maxBytes: number): unknown {
   // Ours, from the body stream (admission): fastify has stamped a 400 on it, which it is not.
@@ -144,8 +116,7 @@ function fromFastifyError(err: unknown, maxBytes: number): unknown {
 
 export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternals = {}): FastifyInstance {
   const { consumer, logger, maxRequestBodyBytes } = options;
-  const admission = options.admission ?? unlimitedAdmission;
-  const claims = new WeakMap<FastifyRequest, Claim>();
+  const admission = createHttpAdmission(options.admission ?? unlimitedAdmission, maxRequestBodyBytes);
   const forward = (options.forwardHeaders ?? []).map((h) => h.toLowerCase());
   const paths = new Set(options.signals.map((signal) => signalInfo[signal].httpPath));
   const auth = internals.auth ?? createBearerAuth(options.authToken);
@@ -200,22 +171,7 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
   });
 
   for (const signal of options.signals) {
-    // preParsing: after authentication, before the body is read.
-    const preParsing = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => {
-      const length = request.headers['content-length'];
-      const declared = length === undefined ? 0 : Number(length);
-      // Too large is not a retryable refusal: say so before the budget is asked.
-      if (declared > maxRequestBodyBytes) throw tooLarge(maxRequestBodyBytes);
-      const ticket = admission.admit(signal, declared);
-      const claim: Claim = { ticket, handling: false };
-      claims.set(request, claim);
-      // Requests that never reach the handler (body errors, a client gone) release here.
-      reply.raw.once('close', () => {
-        if (!claim.handling) ticket.release();
-      });
-      return length === undefined ? payload.pipe(claimingStream(ticket)) : payload;
-    };
-    app.post(signalInfo[signal].httpPath, { preParsing }, async (request, reply) => {
+    app.post(signalInfo[signal].httpPath, { preParsing: admission.preParsing(signal) }, async (request, reply) => {
       const format = requestFormat(mediaTypeOf(request));
       if (format === undefined) {
         reply.header('accept-post', `${mediaTypes.protobuf}, ${mediaTypes.json}`);
@@ -238,16 +194,14 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
         }
       };
       reply.raw.once('close', onClose);
-      // preParsing ran for every request that got here.
-      const claim = claims.get(request) as Claim;
-      claim.handling = true;
+      const claim = admission.takeClaim(request);
       try {
         // With a Content-Type present, fastify always runs the parser: the body is a Buffer.
         const raw = request.body as Buffer;
         const bytes = await decompress(request, raw, maxRequestBodyBytes);
         const body = format === 'json' ? requestJsonToProto(signal, bytes) : bytes;
         // Every distinct buffer stays referenced until the answer is sent.
-        claim.ticket.resize(raw.length + (bytes === raw ? 0 : bytes.length) + (body === bytes ? 0 : body.length));
+        claim.resize(raw.length + (bytes === raw ? 0 : bytes.length) + (body === bytes ? 0 : body.length));
         const exportRequest: ExportRequest = {
           signal,
           body,
@@ -261,7 +215,7 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
       } catch (err) {
         return fail(request, reply, err, signal);
       } finally {
-        claim.ticket.release();
+        claim.release();
       }
     });
   }
