@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { deadlineTimer } from '../deadline-timer.js';
 import type { TaggerError } from '../errors.js';
 import { badResponse, cancelled, deadlineExceeded, unreachable } from './exporter-errors.js';
 
@@ -25,8 +26,6 @@ export interface HttpPostOptions {
   readonly abortSignal: AbortSignal;
   readonly maxResponseBytes: number;
 }
-
-const MAX_TIMER_MILLIS = 2 ** 31 - 1;
 
 function tooLarge(limit: number): TaggerError {
   return badResponse(`the response body is larger than the limit of ${limit} bytes`);
@@ -59,8 +58,7 @@ export function httpPost(options: HttpPostOptions): Promise<HttpAnswer> {
     if (abortSignal.aborted) onAbort();
     else abortSignal.addEventListener('abort', onAbort, { once: true });
     const remaining = deadline === undefined ? Infinity : Math.max(0, deadline - Date.now());
-    // Timers overflow past 2^31-1 ms (they would fire at once); such a deadline is no limit.
-    if (remaining <= MAX_TIMER_MILLIS) timer = setTimeout(() => fail(deadlineExceeded()), remaining);
+    timer = deadlineTimer(() => fail(deadlineExceeded()), remaining, undefined);
 
     request.on('error', (err) => settle(unreachable(err.message, err)));
     request.on('response', (response) => {

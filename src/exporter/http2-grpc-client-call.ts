@@ -13,6 +13,7 @@
  * and the abort listener is the state itself (`handleEvent`): no closures per call.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { deadlineTimer } from '../deadline-timer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { gunzipBounded } from '../otlp/compression.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
@@ -223,7 +224,7 @@ export function startGrpcCall(start: GrpcCallStart, resolve: (result: GrpcUnaryR
   stream.on('error', onError);
   stream.on('close', onClose);
   start.signal.addEventListener('abort', call);
-  if (start.timeoutMillis !== undefined) call.timer = setTimeout(onDeadline, start.timeoutMillis, call);
+  if (start.timeoutMillis !== undefined) call.timer = deadlineTimer(onDeadline, start.timeoutMillis, call);
   // Corked, the two chunks leave in one writev; end() uncorks.
   stream.cork();
   stream.write(start.prefix);

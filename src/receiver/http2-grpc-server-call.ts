@@ -14,6 +14,7 @@
  * functions that find it there: no closures per call.
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { deadlineTimer } from '../deadline-timer.js';
 import type { Ticket } from '../admission.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { gunzipBounded } from '../otlp/compression.js';
@@ -324,5 +325,5 @@ export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHe
   stream.on('data', onData);
   stream.on('end', onEnd);
   stream.on('close', onClose);
-  if (timeout !== undefined) call.timer = setTimeout(onDeadline, timeout, call);
+  if (timeout !== undefined) call.timer = deadlineTimer(onDeadline, timeout, call);
 }

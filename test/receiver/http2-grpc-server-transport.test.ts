@@ -273,6 +273,22 @@ t.test('a deadline that passes while the body is still coming: DEADLINE_EXCEEDED
   t.equal(server.calls.length, 0);
 });
 
+t.test('the longest grpc-timeout (99999999H) is a deadline far away, not one that fires at once', async (t) => {
+  const server = await startServer(t);
+  let stream: ClientHttp2Stream | undefined;
+  const answered = request(server.session(), { ':path': HOLD, 'grpc-timeout': '99999999H' }, (s) => {
+    stream = s;
+    s.end(frame(Buffer.from('far')));
+  });
+  const call = await server.call(0);
+  t.ok((call.deadline ?? 0) > Date.now() + 365 * 86_400_000, 'the deadline is kept for the handler');
+  // A timer past 2^31-1 ms would have fired after 1 ms.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.notOk(call.abortSignal.aborted, 'the call is still running');
+  stream?.close(http2.constants.NGHTTP2_CANCEL);
+  t.equal((await answered).rstCode, http2.constants.NGHTTP2_CANCEL);
+});
+
 t.test('a deadline that passes in the handler aborts it with DEADLINE', async (t) => {
   const server = await startServer(t);
   const r = await request(server.session(), { ':path': HOLD, 'grpc-timeout': '50m' }, (s) => s.end(frame(Buffer.from('x'))));
