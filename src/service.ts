@@ -14,7 +14,6 @@ import type { Consumer, ExportRequest, ExportResponse } from './consumer.js';
 import { createDebugExporter } from './exporter/debug-exporter.js';
 import type { Exporter } from './exporter/exporter.js';
 import { createGrpcExporter } from './exporter/grpc-exporter.js';
-import { createHttp2GrpcClientTransport } from './exporter/http2-grpc-client-transport.js';
 import { createHttpExporter } from './exporter/http-exporter.js';
 import { createQueuedExporter, type QueuedExporter } from './exporter/queue/queued-exporter.js';
 import { createRetryingExporter } from './exporter/retrying-exporter.js';
@@ -25,7 +24,6 @@ import { createAgentTagsProcessor, type AgentTagsProcessor } from './processor/a
 import { createBatchProcessor } from './processor/batch-processor.js';
 import { createInflightLimiter, type InflightLimiter } from './processor/inflight-limiter.js';
 import { createGrpcReceiver } from './receiver/grpc-receiver.js';
-import { createHttp2GrpcServerTransport } from './receiver/http2-grpc-server-transport.js';
 import { createHttpReceiver } from './receiver/http-receiver.js';
 import type { Receiver } from './receiver/receiver.js';
 import { liveReceiverUpdates, restartOnly } from './receiver/receiver-reload.js';
@@ -90,7 +88,7 @@ function createBaseExporter(config: ExporterConfig, endpoint: string | undefined
     logger,
   };
   if (config.protocol === 'grpc') {
-    return createGrpcExporter({ endpoint: endpoint as string, ...common, createTransport: createHttp2GrpcClientTransport });
+    return createGrpcExporter({ endpoint: endpoint as string, ...common });
   }
   return createHttpExporter({
     endpoints: config.endpoints,
@@ -208,8 +206,6 @@ export function createService(config: Config, settings: ServiceSettings): Servic
         authToken,
         maxConnections,
         ...tlsOf(grpc.tls),
-        // The lean node:http2 transport: about a third of grpc-js's CPU per span (bench/grpc-transport.ts).
-        transport: createHttp2GrpcServerTransport,
       }),
     });
   }

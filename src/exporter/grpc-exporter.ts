@@ -19,7 +19,7 @@ import { createInflightExports } from './inflight-exports.js';
 import { isForwardableGrpcEntry, mergeHeaders } from './forwarded-headers.js';
 import type { GrpcClientTransport, GrpcClientTransportFactory, GrpcUnaryResult } from './grpc-client-transport.js';
 import { parseGrpcEndpoint } from './grpc-endpoint.js';
-import { createGrpcJsClientTransport } from './grpc-js-client-transport.js';
+import { createHttp2GrpcClientTransport } from './http2-grpc-client-transport.js';
 import { readTlsFiles } from './tls-files.js';
 import { userAgent } from './user-agent.js';
 
@@ -37,7 +37,7 @@ export interface GrpcExporterOptions {
   readonly timeoutMillis: number;
   readonly tls: ExporterTls;
   readonly logger: Logger;
-  /** The channel implementation; grpc-js unless a test or the performance work picks another. */
+  /** The channel implementation; the lean node:http2 one unless a caller picks grpc-js. */
   readonly createTransport?: GrpcClientTransportFactory;
   /** Requests above this size fail locally (RESOURCE_EXHAUSTED); default 64 MiB. */
   readonly maxRequestBytes?: number;
@@ -72,7 +72,7 @@ export function createGrpcExporter(options: GrpcExporterOptions): Exporter {
   const { address, secure } = parseGrpcEndpoint(options.endpoint, options.tls.insecure);
   validateStaticHeaders(options.headers);
   const material = secure ? readTlsFiles(options.tls) : undefined;
-  const transport: GrpcClientTransport = (options.createTransport ?? createGrpcJsClientTransport)({
+  const transport: GrpcClientTransport = (options.createTransport ?? createHttp2GrpcClientTransport)({
     address,
     tls:
       material === undefined

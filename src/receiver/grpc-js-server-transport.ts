@@ -154,12 +154,7 @@ function unaryCall(handler: GrpcUnaryHandler, admit: ((bytes: number) => Ticket)
   };
 }
 
-export interface GrpcJsServerTransportOptions extends GrpcServerTransportOptions {
-  /** Open connections; past it a new connection is closed at once. Default unlimited. */
-  readonly maxConnections?: number;
-}
-
-export function createGrpcJsServerTransport(options: GrpcJsServerTransportOptions): GrpcServerTransport {
+export function createGrpcJsServerTransport(options: GrpcServerTransportOptions): GrpcServerTransport {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRecvMsgSizeBytes,
     'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES,

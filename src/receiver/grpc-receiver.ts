@@ -16,14 +16,15 @@ import { signals as signalInfo, type Signal } from '../otlp/signal.js';
 import { clientStatusOf } from '../otlp/status.js';
 import { createBearerAuth } from './bearer-auth.js';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
-import { createGrpcJsServerTransport, type GrpcJsServerTransportOptions } from './grpc-js-server-transport.js';
 import type {
   GrpcServerCall,
   GrpcServerReply,
   GrpcServerTransport,
   GrpcServerTransportFactory,
+  GrpcServerTransportOptions,
   GrpcUnaryHandler,
 } from './grpc-server-transport.js';
+import { createHttp2GrpcServerTransport } from './http2-grpc-server-transport.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
 import type { ServerTls } from './server-tls.js';
@@ -45,9 +46,12 @@ export interface GrpcReceiverOptions {
   readonly authToken?: string;
   /** The memory bound, claimed by each message's declared length as early as the transport can; default none. */
   readonly admission?: Admission;
-  /** Open connections; past it new ones are closed at once. Only the default (grpc-js) transport enforces it. */
+  /** Open connections; past it new ones are closed at once. */
   readonly maxConnections?: number;
-  /** Defaults to grpc-js. */
+  /**
+   * Defaults to the lean node:http2 transport, about a third of grpc-js's CPU per span
+   * (bench/grpc-transport.ts); grpc-js is never loaded unless a caller picks it.
+   */
   readonly transport?: GrpcServerTransportFactory;
 }
 
@@ -99,7 +103,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
   return {
     async start() {
       const { host, port } = parseEndpoint(options.endpoint);
-      const transportOptions: GrpcJsServerTransportOptions = {
+      const transportOptions: GrpcServerTransportOptions = {
         host,
         port,
         maxRecvMsgSizeBytes: options.maxRecvMsgSizeBytes,
@@ -108,7 +112,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): Receiver {
         ...(options.tls === undefined ? {} : { tls: options.tls }),
         ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       };
-      transport = (options.transport ?? createGrpcJsServerTransport)(transportOptions);
+      transport = (options.transport ?? createHttp2GrpcServerTransport)(transportOptions);
       try {
         const bound = formatEndpoint(await transport.listen());
         logger.info('OTLP/gRPC receiver listening', {

@@ -55,6 +55,8 @@ export interface GrpcServerTransportOptions {
    * An implementation that cannot serve TLS MUST reject in `listen()`, never serve plaintext.
    */
   readonly tls?: ServerTls;
+  /** Open connections; past it a new connection is closed at once. Default unlimited. */
+  readonly maxConnections?: number;
 }
 
 export interface GrpcServerTransport {

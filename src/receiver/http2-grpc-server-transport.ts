@@ -35,8 +35,6 @@ const IDLE_TIMEOUT_MILLIS = 5 * 60_000;
 export interface Http2GrpcServerTransportOptions extends GrpcServerTransportOptions {
   /** Default IDLE_TIMEOUT_MILLIS. */
   readonly idleTimeoutMillis?: number;
-  /** Open connections; past it a new connection is closed at once. Default unlimited. */
-  readonly maxConnections?: number;
 }
 
 function ignore(): void {}

@@ -5,6 +5,7 @@ import { ErrorCode, TaggerError, isTaggerError } from '../../src/errors.js';
 import type { GrpcClientTransport, GrpcClientTransportFactory, GrpcUnaryResult } from '../../src/exporter/grpc-client-transport.js';
 import { createGrpcExporter, type GrpcExporterOptions } from '../../src/exporter/grpc-exporter.js';
 import { createGrpcJsClientTransport } from '../../src/exporter/grpc-js-client-transport.js';
+import { createHttp2GrpcClientTransport } from '../../src/exporter/http2-grpc-client-transport.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { GrpcCode } from '../../src/otlp/grpc-code.js';
 import { allSignals } from '../../src/otlp/signal.js';
@@ -86,10 +87,10 @@ function exporterSuite(t: Test, createTransport: GrpcClientTransportFactory): vo
     t.equal(metadata['x-scope-orgid'], 'tenant-1');
     t.equal(metadata.authorization, 'Bearer hop', 'the operator-configured value wins');
     t.equal(metadata['x-static'], 'yes', 'static keys are lower-cased');
-    t.notOk('content-type' in metadata, 'grpc-js keeps content-type to itself; ours was dropped before');
+    t.not(metadata['content-type'], 'text/plain', "the client's content-type is dropped, never forwarded");
     t.notOk('trace-bin' in metadata);
     t.notOk('x-non-ascii' in metadata, 'a value gRPC cannot carry is dropped, not fatal');
-    t.match(metadata['user-agent'], /^otlp-tagger\/\d+\.\d+\.\d+ grpc-node-js/);
+    t.match(metadata['user-agent'], /^otlp-tagger\/\d+\.\d+\.\d+( grpc-node-js|$)/);
     t.equal(upstream.requests[0].deadline !== undefined, true, 'timeoutMillis sets a deadline');
   });
 
@@ -300,7 +301,10 @@ function exporterSuite(t: Test, createTransport: GrpcClientTransportFactory): vo
   });
 }
 
-const implementations: [string, GrpcClientTransportFactory][] = [['grpc-js', createGrpcJsClientTransport]];
+const implementations: [string, GrpcClientTransportFactory][] = [
+  ['grpc-js', createGrpcJsClientTransport],
+  ['node:http2', createHttp2GrpcClientTransport],
+];
 for (const [name, factory] of implementations) t.test(`over ${name}`, async (t) => exporterSuite(t, factory));
 
 t.test('the exporter hands the transport what it needs (a fake transport)', async (t) => {
@@ -346,12 +350,12 @@ t.test('the exporter hands the transport what it needs (a fake transport)', asyn
   t.equal(closed, 1);
 });
 
-t.test('without createTransport the exporter uses grpc-js', async (t) => {
+t.test('without createTransport the exporter uses the node:http2 transport', async (t) => {
   const upstream = await startGrpcUpstream(t);
   const exporter = createGrpcExporter({ endpoint: upstream.url, headers: {}, compression: 'gzip', timeoutMillis: 0, tls: plaintext, logger: silentLogger });
   t.teardown(() => exporter.shutdown());
   t.same(await exporter.consume(sampleRequest('logs')), {});
-  t.match(upstream.requests[0].metadata['user-agent'], /grpc-node-js/);
+  t.match(upstream.requests[0].metadata['user-agent'], /^otlp-tagger\/\d+\.\d+\.\d+$/, 'no grpc-node-js suffix: not grpc-js');
 });
 
 t.test('grpc-status-details-bin that is not a Status is ignored', async (t) => {
