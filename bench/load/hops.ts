@@ -67,6 +67,28 @@ export function startHop(ctx: BenchContext, name: HopName, config: HopConfig): P
   return startListening(args, ctx.built.execArgv);
 }
 
+/**
+ * otlp-tagger alone with extra flags (and Node flags), OTLP/gRPC in and out, uncompressed, the
+ * bench's tags: for scenarios that compare settings of the service rather than hops.
+ */
+export function startTagger(ctx: BenchContext, flags: readonly string[], nodeFlags: readonly string[] = []): Promise<HopProcess> {
+  return startListening(
+    [
+      taggerMain,
+      '--grpc-endpoint', '127.0.0.1:0',
+      '--http-endpoint', '127.0.0.1:0',
+      '--upstream', `http://127.0.0.1:${ctx.sink.grpcPort}`,
+      '--upstream-protocol', 'grpc',
+      '--upstream-compression', 'none',
+      '--admin-endpoint', 'off',
+      '--log-level', 'info',
+      '--tags', benchTags,
+      ...flags,
+    ],
+    nodeFlags,
+  );
+}
+
 export function hopPort(hop: HopProcess, protocol: Protocol): number {
   const port = protocol === 'grpc' ? hop.grpcPort : hop.httpPort;
   if (port === undefined) throw new Error(`hop does not listen for ${protocol}`);

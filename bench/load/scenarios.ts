@@ -8,6 +8,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runRamp } from './scenarios/ramp.js';
 import { runHttpSaturation, runSaturation, runTagsOff } from './scenarios/saturation.js';
 import { runSizeSweep } from './scenarios/size-sweep.js';
+import { runYoungGen } from './scenarios/young-gen.js';
 
 export interface LoadScenario {
   readonly name: string;
@@ -47,6 +48,7 @@ export const loadScenarios: readonly LoadScenario[] = [
   { name: 'tags-off', description: 'P5: otlp-tagger with and without tags at saturation (~40 s)', run: runTagsOff },
   { name: 'ramp', description: 'P7: open-loop rate steps until p99 explodes or delivery fails (~3 min)', run: runRamp },
   { name: 'size-sweep', description: 'P8: request sizes 10 KB … 4 MiB through the hops (~1.5 min)', run: runSizeSweep },
+  { name: 'young-gen', description: 'otlp-tagger with V8 semi-space caps: RSS and CPU at 10k spans/s and at saturation (~4 min)', run: runYoungGen },
   { name: 'batch', description: 'otlp-tagger with the batch processor off and on, 10-span requests, fixed rate and saturation (~1.5 min)', run: runBatch },
 ];
 

@@ -7,11 +7,10 @@
  * what the hop added over sending straight into the sink.
  */
 import type { BenchContext } from '../context.js';
-import { taggerMain } from '../context.js';
-import { benchTags, hopPort } from '../hops.js';
+import { benchTags, hopPort, startTagger } from '../hops.js';
 import { runGeneratorLeg, type LegResult } from '../legs.js';
 import { deliveredMark, num, p50, p99, table, type Section } from '../report.js';
-import { startListening, type HopProcess } from '../processes.js';
+import type { HopProcess } from '../processes.js';
 
 const spansPerRequest = 10;
 
@@ -32,21 +31,6 @@ interface Row {
   readonly leg: LegResult;
   /** What the sink got over the whole leg (warm-up included): upstream requests and spans. */
   readonly upstream: { readonly requests: number; readonly spans: number };
-}
-
-function startTagger(ctx: BenchContext, flags: readonly string[]): Promise<HopProcess> {
-  return startListening([
-    taggerMain,
-    '--grpc-endpoint', '127.0.0.1:0',
-    '--http-endpoint', '127.0.0.1:0',
-    '--upstream', `http://127.0.0.1:${ctx.sink.grpcPort}`,
-    '--upstream-protocol', 'grpc',
-    '--upstream-compression', 'none',
-    '--admin-endpoint', 'off',
-    '--log-level', 'info',
-    '--tags', benchTags,
-    ...flags,
-  ]);
 }
 
 interface Load {
