@@ -105,60 +105,78 @@ function h2loadData(shape: SpanShape, spans: number): { file: string; bytes: num
 export const h2loadConnections = 4;
 export const h2loadStreams = 16;
 
+/** Two h2load warm-up runs against a hop, the second sized from the first; returns the rate reached (requests/s). */
+export async function warmH2load(port: number, shape: SpanShape, seconds: number): Promise<number> {
+  const { file } = h2loadData(shape, 100);
+  const first = await runH2load(port, file, 256, h2loadConnections, h2loadStreams, 60_000);
+  const second = await runH2load(port, file, h2loadRequests((first.done / first.seconds) * Math.max(0.5, seconds / 3)), h2loadConnections, h2loadStreams, 60_000);
+  return second.done / second.seconds;
+}
+
+function h2loadRequests(n: number): number {
+  return Math.round(Math.min(2_000_000, Math.max(h2loadConnections * h2loadStreams * 4, n)));
+}
+
 /**
- * Closed-loop saturation with h2load (-c 4 -m 16): two warm-up runs, the second sized from the
- * first's rate, then `repeats` runs of about `seconds` each (sized from the previous rate);
- * the run with the median CPU per span is reported, with the range of all. h2load waits for
- * every answer, so the sink's count is final when it exits. h2load calls any HTTP 200 a
- * success; gRPC failures show up as sent != received.
+ * One measured h2load run (-c 4 -m 16) of about `seconds` at the last `rate` seen (requests/s):
+ * the hop's CPU and RSS over exactly that run, and the sink's count. h2load waits for every
+ * answer, so the sink's count is final when it exits. h2load calls any HTTP 200 a success; gRPC
+ * failures show up as sent != received. Returns the leg and the rate it reached.
  */
-export async function runH2loadLeg(ctx: BenchContext, hop: HopProcess, port: number, shape: SpanShape, seconds: number, repeats = 3): Promise<LegResult> {
+export async function runH2loadOnce(ctx: BenchContext, hop: HopProcess, port: number, shape: SpanShape, seconds: number, rate: number): Promise<{ leg: LegResult; rate: number }> {
   const spansPerRequest = 100;
   const { file, bytes } = h2loadData(shape, spansPerRequest);
-  const limit = (n: number) => Math.round(Math.min(2_000_000, Math.max(h2loadConnections * h2loadStreams * 4, n)));
-  const first = await runH2load(port, file, 256, h2loadConnections, h2loadStreams, 60_000);
-  let rate = first.done / first.seconds;
-  const second = await runH2load(port, file, limit(rate * Math.max(0.5, seconds / 3)), h2loadConnections, h2loadStreams, 60_000);
-  rate = second.done / second.seconds;
+  ctx.sink.reset();
+  const window = hopWindow(hop);
+  window.start();
+  const run = await runH2load(port, file, h2loadRequests(rate * seconds), h2loadConnections, h2loadStreams, Math.max(60_000, seconds * 10_000));
+  window.end();
+  const counts = await ctx.sink.counts();
+  const { cpu, samples } = window.result();
+  const spans = run.succeeded * spansPerRequest;
+  const sent = run.total * spansPerRequest;
+  const failed = run.total - run.succeeded + counts.errors;
+  const leg: LegResult = {
+    spansPerRequest,
+    requestBytes: bytes,
+    wireBytes: bytes,
+    spansPerSecond: spans / run.seconds,
+    megabytesPerSecond: (run.succeeded * bytes) / 1e6 / run.seconds,
+    cpuPercent: (cpu / run.seconds) * 100,
+    cpuMaxPercent: samples?.cpuMaxPercent ?? Number.NaN,
+    cpuSecondsPerMillionSpans: spans === 0 ? Number.NaN : cpu / (spans / 1e6),
+    rssAvgMiB: samples === undefined ? Number.NaN : samples.rssAvgBytes / MiB,
+    rssMaxMiB: samples === undefined ? Number.NaN : samples.rssMaxBytes / MiB,
+    latency: { mean: run.meanMillis, max: run.maxMillis },
+    genCpuPercent: Number.NaN,
+    sent,
+    received: counts.spans,
+    failed,
+    firstError: counts.firstError ?? (failed > 0 ? `h2load: ${run.failed} failed, ${run.errored} errored, ${run.timeout} timed out` : undefined),
+    delivered: failed === 0 && sent === counts.spans,
+    tool: 'h2load',
+  };
+  return { leg, rate: run.done / run.seconds };
+}
+
+/**
+ * Closed-loop saturation with h2load against one hop: two warm-up runs, then `repeats` runs of
+ * about `seconds` each (sized from the previous rate); the run with the median CPU per span is
+ * reported, with the range of all.
+ */
+export async function runH2loadLeg(ctx: BenchContext, hop: HopProcess, port: number, shape: SpanShape, seconds: number, repeats = 3): Promise<LegResult> {
+  let rate = await warmH2load(port, shape, seconds);
   const runs: LegResult[] = [];
   for (let i = 0; i < repeats; i++) {
-    ctx.sink.reset();
-    const window = hopWindow(hop);
-    window.start();
-    const run = await runH2load(port, file, limit(rate * seconds), h2loadConnections, h2loadStreams, Math.max(60_000, seconds * 10_000));
-    window.end();
-    rate = run.done / run.seconds;
-    const counts = await ctx.sink.counts();
-    const { cpu, samples } = window.result();
-    const spans = run.succeeded * spansPerRequest;
-    const sent = run.total * spansPerRequest;
-    const failed = run.total - run.succeeded + counts.errors;
-    runs.push({
-      spansPerRequest,
-      requestBytes: bytes,
-      wireBytes: bytes,
-      spansPerSecond: spans / run.seconds,
-      megabytesPerSecond: (run.succeeded * bytes) / 1e6 / run.seconds,
-      cpuPercent: (cpu / run.seconds) * 100,
-      cpuMaxPercent: samples?.cpuMaxPercent ?? Number.NaN,
-      cpuSecondsPerMillionSpans: spans === 0 ? Number.NaN : cpu / (spans / 1e6),
-      rssAvgMiB: samples === undefined ? Number.NaN : samples.rssAvgBytes / MiB,
-      rssMaxMiB: samples === undefined ? Number.NaN : samples.rssMaxBytes / MiB,
-      latency: { mean: run.meanMillis, max: run.maxMillis },
-      genCpuPercent: Number.NaN,
-      sent,
-      received: counts.spans,
-      failed,
-      firstError: counts.firstError ?? (failed > 0 ? `h2load: ${run.failed} failed, ${run.errored} errored, ${run.timeout} timed out` : undefined),
-      delivered: failed === 0 && sent === counts.spans,
-      tool: 'h2load',
-    });
+    const once = await runH2loadOnce(ctx, hop, port, shape, seconds, rate);
+    runs.push(once.leg);
+    rate = once.rate;
   }
   return medianRun(runs);
 }
 
 /** The run with the median CPU per span, with the range over all runs and their delivery totals. */
-function medianRun(runs: readonly LegResult[]): LegResult {
+export function medianRun(runs: readonly LegResult[]): LegResult {
   const sorted = [...runs].sort((a, b) => a.cpuSecondsPerMillionSpans - b.cpuSecondsPerMillionSpans);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   const failedRun = runs.find((r) => !r.delivered);

@@ -3,11 +3,15 @@
  * spans, both span shapes, with ratios against the transport's floor (identity-http2) and the
  * naive protobufjs hop, and the targets. gRPC load from h2load -c 4 -m 16 when installed (the
  * setting of the issue's figures), else the Node generator closed-loop with 4 × 16 streams.
+ * With h2load the hops' measured runs are interleaved, round by round: this is a shared VM, and
+ * back-to-back runs let one noisy minute land on one hop (otlp-tagger measured 2.47 in one run
+ * and 1.79 in the next scenario of the same run).
  * Also `tags-off` (P5): otlp-tagger with and without tags; and the HTTP saturation legs.
  */
 import type { BenchContext } from '../context.js';
 import { benchTags, hopLabel, hopPort, startHop, type HopName, type Protocol } from '../hops.js';
-import { h2loadConnections, h2loadStreams, runGeneratorLeg, runSaturationLeg, type LegResult } from '../legs.js';
+import { h2loadConnections, h2loadStreams, medianRun, runGeneratorLeg, runH2loadOnce, runSaturationLeg, warmH2load, type LegResult } from '../legs.js';
+import type { HopProcess } from '../processes.js';
 import { spanShapes, type SpanShape } from '../otlp-bytes.js';
 import { deliveredMark, met, num, ratio, table, type ChartRow, type Section } from '../report.js';
 import { knownFigures, targets } from '../targets.js';
@@ -28,15 +32,47 @@ function seconds(ctx: BenchContext): number {
 function loadDescription(ctx: BenchContext, protocol: Protocol): string {
   if (protocol === 'http') return 'Node generator, closed loop, 16 keep-alive HTTP/1.1 connections × 1 request in flight';
   return ctx.h2load !== undefined
-    ? `${ctx.h2load}: \`h2load -c ${h2loadConnections} -m ${h2loadStreams} -n N --data=<framed request>\` (h2c), two warm-up runs, then 3 runs of ~${seconds(ctx)} s each (N sized from the previous run's rate); the median run is shown`
+    ? `${ctx.h2load}: \`h2load -c ${h2loadConnections} -m ${h2loadStreams} -n N --data=<framed request>\` (h2c); all hops run at once (idle unless loaded), each gets two warm-up runs, ` +
+        `then ${rounds} rounds in which every hop in turn takes one run of ~${seconds(ctx)} s (N sized from its previous rate), so that a noisy minute on the machine hits every hop alike; the median run of each hop is shown`
     : `Node generator (h2load not installed), closed loop, ${h2loadConnections} connections × ${h2loadStreams} streams, ${seconds(ctx)} s warm-up, ${2 * seconds(ctx)} s measured`;
 }
 
-async function measure(
-  ctx: BenchContext,
-  protocol: Protocol,
-  variants: readonly { label: string; hop: HopName; tags: string }[],
-): Promise<Row[]> {
+/** Measured runs per hop and shape; h2load runs are interleaved across hops round by round. */
+const rounds = 3;
+
+type Variant = { label: string; hop: HopName; tags: string };
+
+/** gRPC with h2load: every hop started, warmed, then measured in interleaved rounds. */
+async function measureInterleaved(ctx: BenchContext, variants: readonly Variant[]): Promise<Row[]> {
+  const hops: HopProcess[] = [];
+  try {
+    for (const v of variants) hops.push(await startHop(ctx, v.hop, { protocol: 'grpc', compression: 'none', tags: v.tags }));
+    const rows: Row[] = [];
+    for (const shape of spanShapes) {
+      const rates: number[] = [];
+      for (const [i, v] of variants.entries()) {
+        ctx.print(`  ${v.label} ${shape}: warm-up …`);
+        rates.push(await warmH2load(hopPort(hops[i], 'grpc'), shape, seconds(ctx)));
+      }
+      const runs = variants.map((): LegResult[] => []);
+      for (let round = 0; round < rounds; round++) {
+        ctx.print(`  ${shape}: round ${round + 1} of ${rounds} …`);
+        for (const [i] of variants.entries()) {
+          const once = await runH2loadOnce(ctx, hops[i], hopPort(hops[i], 'grpc'), shape, seconds(ctx), rates[i]);
+          runs[i].push(once.leg);
+          rates[i] = once.rate;
+        }
+      }
+      for (const [i, v] of variants.entries()) rows.push({ hop: v.label, shape, leg: medianRun(runs[i]) });
+    }
+    return rows;
+  } finally {
+    await Promise.all(hops.map((hop) => hop.stop()));
+  }
+}
+
+async function measure(ctx: BenchContext, protocol: Protocol, variants: readonly Variant[]): Promise<Row[]> {
+  if (protocol === 'grpc' && ctx.h2load !== undefined) return measureInterleaved(ctx, variants);
   const rows: Row[] = [];
   for (const v of variants) {
     const hop = await startHop(ctx, v.hop, { protocol, compression: 'none', tags: v.tags });
