@@ -4,6 +4,7 @@
 // agree with its ports, probes, annotations, resources, security context and grace period.
 // No JSON-schema validation here: no schema package is a dependency (docs/kubernetes.md says
 // how the manifests were checked against the Kubernetes schemas).
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -323,6 +324,11 @@ t.test('otlp-tagger containers', async (t) => {
 
       const texts = [...args, ...(cli.config === undefined ? [] : [mountedFile(tagger, cli.config)])];
       for (const name of texts.flatMap(requiredVariables)) t.ok(name in env, `${name} is set in the container's env`);
+      if (env.NODE_OPTIONS !== undefined) {
+        // Node refuses to start on a flag NODE_OPTIONS does not allow: the pod would crash-loop.
+        const node = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: env.NODE_OPTIONS }, encoding: 'utf8' });
+        t.equal(node.status, 0, `NODE_OPTIONS=${env.NODE_OPTIONS} is accepted by Node ${process.version}${node.stderr === '' ? '' : `: ${node.stderr}`}`);
+      }
       t.ok(config.processor.rules.tags.length > 0, 'it adds tags');
       t.equal(config.exporter.type, 'otlp', 'it exports over OTLP (not to stdout)');
 
