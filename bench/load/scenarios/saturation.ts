@@ -25,8 +25,15 @@ interface Row {
 const gRpcHops: readonly HopName[] = ['identity-http2', 'identity-grpcjs', 'naive-protobufjs', 'otlp-tagger', 'tagger-core-http2'];
 const tagging = (hop: HopName) => hop !== 'identity-http2' && hop !== 'identity-grpcjs';
 
+/**
+ * Each measured run, and the second warm-up run. Runs of 3 s after about 1.3 s of warm-up left
+ * otlp-tagger partly unoptimised (V8 compiling during the runs, its compiler threads counted):
+ * 2.35–3.02 CPU s per 1M testbed spans with ranges up to 2.4–4.0, against 1.69–1.80 (ranges
+ * within 0.2) with 8 s runs after a longer warm-up; the bare pass-through, with less code to
+ * optimise, moved less.
+ */
 function seconds(ctx: BenchContext): number {
-  return 3 * ctx.timeScale;
+  return 6 * ctx.timeScale;
 }
 
 function loadDescription(ctx: BenchContext, protocol: Protocol): string {
