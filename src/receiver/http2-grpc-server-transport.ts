@@ -139,9 +139,17 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
   const server = createServer(startedWithTls);
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   const sessions = new Set<ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+  let closing = false;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    // A handshake that completes while closing: it gets its GOAWAY at once.
+    if (closing) session.close();
     session.on('error', ignore);
     session.on('timeout', () => {
       if (session.closed) {
@@ -172,9 +180,16 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
       }),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
+        closing = true;
         // Resolves once every connection is gone; each session goes (after GOAWAY) once its calls are answered.
         server.close(() => resolve());
+        const answered = [...sessions].map((session) => new Promise((done) => session.once('close', done)));
         for (const session of sessions) session.close();
+        // Then what never became a session (a TLS handshake in progress) goes too: it has no calls
+        // to answer, and Node would keep it until its handshake timeout, 120 s.
+        void Promise.all(answered).then(() => {
+          for (const socket of sockets) socket.destroy();
+        });
       });
       return closed;
     },

@@ -559,6 +559,47 @@ t.test('TLS', { skip: pki === undefined ? opensslMissingReason : false }, async 
     t.throws(() => plain.setTls?.({ cert: pki.server.cert, key: pki.server.key }), /without TLS/);
   });
 
+  t.test('close(): a handshake still in progress is dropped once the calls are answered; one that completes meanwhile gets GOAWAY', async (t) => {
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const routes = new Map<string, GrpcUnaryHandler>([[HOLD, async () => (await held, { body: Buffer.from('done') })]]);
+    const transport = createHttp2GrpcServerTransport({ host: '127.0.0.1', port: 0, maxRecvMsgSizeBytes: 1024, routes, tls: { cert: pki.server.cert, key: pki.server.key } });
+    const { port } = await transport.listen();
+    const connectTls = (socket?: net.Socket) => {
+      const session = http2.connect(`https://127.0.0.1:${port}`, {
+        createConnection: () => tls.connect({ host: '127.0.0.1', port, socket, ca: pki.ca.cert, servername: 'localhost', ALPNProtocols: ['h2'] }),
+      });
+      session.on('error', () => {});
+      t.teardown(() => session.destroy());
+      return session;
+    };
+    // A: a session with a call in progress.
+    const a = connectTls();
+    const call = request(a, { ':path': HOLD }, (s) => s.end(frame(Buffer.from('x'))));
+    await new Promise((resolve) => a.once('remoteSettings', resolve));
+    // B: TCP accepted, TLS not started; C: TCP accepted, never says anything.
+    const b = net.connect(port, '127.0.0.1');
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => {});
+    await Promise.all([b, c].map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    // The server accepts from the kernel's queue when it next polls; a PING round trip on A makes
+    // sure it has (a connection still queued when the listener closes is reset by the kernel).
+    await new Promise((resolve) => a.ping(resolve));
+    let cClosed = false;
+    c.once('close', () => (cClosed = true));
+    const closed = transport.close();
+    // B completes its handshake after close() began: its session is told to go away at once.
+    const late = connectTls(b);
+    await new Promise((resolve) => late.once('goaway', resolve));
+    t.pass('the late session got GOAWAY');
+    t.notOk(cClosed, 'the silent connection waits while a call is in progress');
+    release?.();
+    t.equal(statusOf(await call), GrpcCode.OK, 'the call in progress is answered');
+    await closed;
+    if (!cClosed) await new Promise((resolve) => c.once('close', resolve));
+    t.pass('close() resolved and the silent connection was dropped');
+  });
+
   t.test('garbage, plaintext HTTP/2 and HTTP/1.1 over ALPN on the TLS port: dropped, the server lives on', async (t) => {
     const { address } = await startTls(t, { cert: pki.server.cert, key: pki.server.key });
     await sendGarbage(address, randomBytes(2048));
