@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- name... | all] [--quick]`: runs the named benchmark scenarios, or the
- * default set (idle, grpc-10k, saturation: about 5 minutes on 2 cores). Each scenario prints a
+ * default set (idle, grpc-10k, saturation: about 9 minutes on 2 cores). Each scenario prints a
  * Markdown section on stdout (progress goes to stderr); the whole run is written to
  * bench/results/latest.md, and when it includes `saturation`, the chart to
  * bench/results/cpu-per-million-spans.svg, both copied to docs/bench/ for the README.
