@@ -29,6 +29,7 @@ import type {
   GrpcServerTransportOptions,
   GrpcUnaryHandler,
 } from './grpc-server-transport.js';
+import { trackOpenSockets } from './open-sockets.js';
 import { checkServerTls, type ServerTls } from './server-tls.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB; grpc-js then answers RESOURCE_EXHAUSTED. */
@@ -178,12 +179,8 @@ export function createGrpcJsServerTransport(options: GrpcServerTransportOptions)
           mutualTls,
         );
   let injector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
-  const sockets = new Set<net.Socket>();
-  const listener = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    (injector as NonNullable<typeof injector>).injectConnection(socket);
-  });
+  const listener = net.createServer((socket) => (injector as NonNullable<typeof injector>).injectConnection(socket));
+  const sockets = trackOpenSockets(listener);
   if (options.maxConnections !== undefined) listener.maxConnections = options.maxConnections;
 
   let closed: Promise<void> | undefined;
@@ -200,10 +197,9 @@ export function createGrpcJsServerTransport(options: GrpcServerTransportOptions)
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         listener.close();
-        // Resolves once every session has answered its calls; then what never became one
-        // (a handshake in progress, bytes that were not HTTP/2) goes too.
+        // Resolves once every session has answered its calls; then what never became one goes too.
         server.tryShutdown(() => {
-          for (const socket of sockets) socket.destroy();
+          sockets.destroyAll();
           resolve();
         });
       });

@@ -18,6 +18,7 @@ import { parseGrpcTimeout } from '../otlp/grpc-wire.js';
 import type { HostPort } from './endpoint.js';
 import type { GrpcServerTransport, GrpcServerTransportOptions, GrpcUnaryHandler } from './grpc-server-transport.js';
 import { failureHeaders, respondTrailersOnly, serveGrpcCall } from './http2-grpc-server-call.js';
+import { trackOpenSockets } from './open-sockets.js';
 import { secureContextOptions, type ServerTls } from './server-tls.js';
 
 /** Streams per connection: far above what OTLP exporters open (the Collector's default is 10 consumers). */
@@ -139,17 +140,13 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
   const server = createServer(startedWithTls);
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   const sessions = new Set<ServerHttp2Session>();
-  const sockets = new Set<Socket>();
-  let closing = false;
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const sockets = trackOpenSockets(server);
+  let closed: Promise<void> | undefined;
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
     // A handshake that completes while closing: it gets its GOAWAY at once.
-    if (closing) session.close();
+    if (closed !== undefined) session.close();
     session.on('error', ignore);
     session.on('timeout', () => {
       if (session.closed) {
@@ -167,7 +164,6 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
   const routes = routesOf(options);
   server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => onStream(options, routes, stream, headers));
 
-  let closed: Promise<void> | undefined;
   return {
     listen: () =>
       new Promise<HostPort>((resolve, reject) => {
@@ -180,16 +176,12 @@ export function createHttp2GrpcServerTransport(options: Http2GrpcServerTransport
       }),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
-        closing = true;
         // Resolves once every connection is gone; each session goes (after GOAWAY) once its calls are answered.
         server.close(() => resolve());
         const answered = [...sessions].map((session) => new Promise((done) => session.once('close', done)));
         for (const session of sessions) session.close();
-        // Then what never became a session (a TLS handshake in progress) goes too: it has no calls
-        // to answer, and Node would keep it until its handshake timeout, 120 s.
-        void Promise.all(answered).then(() => {
-          for (const socket of sockets) socket.destroy();
-        });
+        // Then what never became a session goes too.
+        void Promise.all(answered).then(() => sockets.destroyAll());
       });
       return closed;
     },
