@@ -6,6 +6,7 @@
 import type { BenchContext } from '../context.js';
 import { benchTags, hopLabel, hopPort, startHop, type HopName, type Protocol } from '../hops.js';
 import { runGeneratorLeg, type LegResult } from '../legs.js';
+import type { HopProcess } from '../processes.js';
 import { spanShapes, type SpanShape } from '../otlp-bytes.js';
 import { deliveredMark, met, num, p50, p99, table } from '../report.js';
 import { collectorAt10k, targets } from '../targets.js';
@@ -35,23 +36,34 @@ const tagging = (hop: HopName) => hop !== 'identity-http2' && hop !== 'identity-
  */
 export const fixedRateWarmupSeconds = { first: 20, next: 3 } as const;
 
+/**
+ * One fixed-rate leg: 100-span requests at `spansPerSecond` (default 10k) on one connection, open
+ * loop, `warmupSeconds` (before the time scale) at the rate, then 8 s measured.
+ */
+export function runFixedRateLeg(
+  ctx: BenchContext,
+  hop: HopProcess | undefined,
+  leg: { readonly protocol: Protocol; readonly gzip: boolean; readonly port: number; readonly shape: SpanShape; readonly warmupSeconds: number; readonly spansPerSecond?: number },
+): Promise<LegResult> {
+  return runGeneratorLeg(ctx, hop, {
+    protocol: leg.protocol,
+    port: leg.port,
+    shape: leg.shape,
+    spans: 100,
+    gzip: leg.gzip,
+    rate: (leg.spansPerSecond ?? 10_000) / 100,
+    concurrency: 256,
+    connections: 1,
+    warmupSeconds: leg.warmupSeconds * ctx.timeScale,
+    durationSeconds: 8 * ctx.timeScale,
+  });
+}
+
 export async function measureFixedRate(ctx: BenchContext, o: FixedRateOptions): Promise<FixedRateRow[]> {
   const shapes = o.shapes ?? spanShapes;
-  const spansPerSecond = o.spansPerSecond ?? 10_000;
   const rows: FixedRateRow[] = [];
-  const leg = (port: number, shape: SpanShape, hop: Parameters<typeof runGeneratorLeg>[1], warmupSeconds: number) =>
-    runGeneratorLeg(ctx, hop, {
-      protocol: o.protocol,
-      port,
-      shape,
-      spans: 100,
-      gzip: o.gzip,
-      rate: spansPerSecond / 100,
-      concurrency: 256,
-      connections: 1,
-      warmupSeconds: warmupSeconds * ctx.timeScale,
-      durationSeconds: 8 * ctx.timeScale,
-    });
+  const leg = (port: number, shape: SpanShape, hop: HopProcess | undefined, warmupSeconds: number) =>
+    runFixedRateLeg(ctx, hop, { protocol: o.protocol, gzip: o.gzip, port, shape, warmupSeconds, spansPerSecond: o.spansPerSecond });
   for (const shape of shapes) {
     const port = o.protocol === 'grpc' ? ctx.sink.grpcPort : ctx.sink.httpPort;
     rows.push({ hop: 'direct', shape, leg: await leg(port, shape, undefined, fixedRateWarmupSeconds.next) });

@@ -8,10 +8,10 @@
  */
 import type { BenchContext } from '../context.js';
 import { hopPort, startTagger } from '../hops.js';
-import { runGeneratorLeg, runSaturationLeg, type LegResult } from '../legs.js';
+import { runSaturationLeg, type LegResult } from '../legs.js';
 import { spanShapes } from '../otlp-bytes.js';
 import { deliveredMark, num, p99, table, type Section } from '../report.js';
-import { fixedRateWarmupSeconds } from './fixed-rate.js';
+import { fixedRateWarmupSeconds, runFixedRateLeg } from './fixed-rate.js';
 
 const variants: readonly { readonly label: string; readonly nodeFlags: readonly string[] }[] = [
   { label: 'default (16 MiB)', nodeFlags: [] },
@@ -33,18 +33,8 @@ export async function runYoungGen(ctx: BenchContext): Promise<Section> {
       const port = hopPort(hop, 'grpc');
       for (const [i, shape] of spanShapes.entries()) {
         ctx.print(`  ${variant.label}, 10k spans/s ${shape} …`);
-        const leg = await runGeneratorLeg(ctx, hop, {
-          protocol: 'grpc',
-          port,
-          shape,
-          spans: 100,
-          gzip: false,
-          rate: 100,
-          concurrency: 256,
-          connections: 1,
-          warmupSeconds: (i === 0 ? fixedRateWarmupSeconds.first : fixedRateWarmupSeconds.next) * ctx.timeScale,
-          durationSeconds: 8 * ctx.timeScale,
-        });
+        const warmupSeconds = i === 0 ? fixedRateWarmupSeconds.first : fixedRateWarmupSeconds.next;
+        const leg = await runFixedRateLeg(ctx, hop, { protocol: 'grpc', gzip: false, port, shape, warmupSeconds });
         rows.push({ variant: variant.label, load: `10k spans/s, ${shape}`, leg });
       }
       for (const shape of spanShapes) {
