@@ -15,9 +15,9 @@ import { effectiveDeadline } from './deadline.js';
 import type { Exporter, ExporterTls } from './exporter.js';
 import { deadlineExceeded } from './exporter-errors.js';
 import { createInflightExports } from './inflight-exports.js';
-import { isReservedHeader, mergeHeaders } from './forwarded-headers.js';
+import { isReservedHeader } from './forwarded-headers.js';
 import { interpretHttpAnswer } from './http-answer.js';
-import { httpPost } from './http-post.js';
+import { httpPost, httpTarget, type HttpTarget } from './http-post.js';
 import { readTlsFiles } from './tls-files.js';
 import { userAgent } from './user-agent.js';
 
@@ -95,7 +95,15 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
     ...(options.tls.serverName === undefined ? {} : { servername: options.tls.serverName }),
   });
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const contentType = options.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+  const targets = {} as Record<Signal, HttpTarget>;
+  for (const signal of allSignals) targets[signal] = httpTarget(urls[signal], urls[signal].protocol === 'https:' ? tlsAgent : plainAgent);
+  // The operator's static headers (User-Agent included) win over a client's forwarded ones.
+  const staticHeaders = new Map<string, string>();
+  for (const key in options.headers) staticHeaders.set(key.toLowerCase(), options.headers[key]);
+  if (!staticHeaders.has('user-agent')) staticHeaders.set('user-agent', userAgent);
+  const fixedHeaders = ['content-type', options.encoding === 'json' ? 'application/json' : 'application/x-protobuf'];
+  if (options.compression === 'gzip') fixedHeaders.push('content-encoding', 'gzip');
+  for (const [key, value] of staticHeaders) fixedHeaders.push(key, value);
   const logger = options.logger;
   const exports = createInflightExports();
 
@@ -104,16 +112,16 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
     if (deadline !== undefined && deadline <= Date.now()) throw deadlineExceeded();
     const encoded = options.encoding === 'json' ? requestProtoToJsonBytes(request.signal, request.body) : request.body;
     const body = options.compression === 'gzip' ? await gzip(encoded) : encoded;
-    const url = urls[request.signal];
+    const headers = fixedHeaders.slice();
+    const forwarded = request.headers;
+    // for-in: runs on every export, usually over an empty object.
+    for (const key in forwarded) {
+      const lower = key.toLowerCase();
+      if (!staticHeaders.has(lower) && forwardable(lower, forwarded[key])) headers.push(lower, forwarded[key]);
+    }
     const answer = await httpPost({
-      url,
-      agent: url.protocol === 'https:' ? tlsAgent : plainAgent,
-      headers: {
-        'user-agent': userAgent,
-        ...mergeHeaders(request.headers, options.headers, forwardable),
-        'content-type': contentType,
-        ...(options.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
-      },
+      target: targets[request.signal],
+      headers,
       body,
       deadline,
       abortSignal: request.abortSignal,

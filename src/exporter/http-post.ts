@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { deadlineTimer } from '../deadline-timer.js';
 import type { TaggerError } from '../errors.js';
 import { badResponse, cancelled, deadlineExceeded, unreachable } from './exporter-errors.js';
@@ -16,10 +17,37 @@ export interface HttpAnswer {
   readonly body: Buffer;
 }
 
-export interface HttpPostOptions {
-  readonly url: URL;
+/** Where one URL's requests go, resolved once rather than from the URL on every request. */
+export interface HttpTarget {
+  readonly request: typeof http.request;
   readonly agent: http.Agent;
-  readonly headers: http.OutgoingHttpHeaders;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  readonly path: string;
+  /** The Host header's value: with headers given as a list, Node does not add one itself. */
+  readonly host: string;
+}
+
+export function httpTarget(url: URL, agent: http.Agent): HttpTarget {
+  const parts = urlToHttpOptions(url);
+  return {
+    request: url.protocol === 'https:' ? https.request : http.request,
+    agent,
+    hostname: parts.hostname as string,
+    port: url.port === '' ? undefined : Number(url.port),
+    path: parts.path as string,
+    host: url.host,
+  };
+}
+
+export interface HttpPostOptions {
+  readonly target: HttpTarget;
+  /**
+   * Name, value, name, value…, without Host and Content-Length (added here); the list is
+   * extended in place. A list, not an object: Node writes it as given, where an object costs a
+   * setHeader() per entry on every request.
+   */
+  readonly headers: string[];
   readonly body: Buffer;
   /** Epoch milliseconds, or none. */
   readonly deadline: number | undefined;
@@ -33,7 +61,7 @@ function tooLarge(limit: number): TaggerError {
 
 export function httpPost(options: HttpPostOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const { url, deadline, abortSignal, maxResponseBytes } = options;
+    const { target, headers, deadline, abortSignal, maxResponseBytes } = options;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const settle = (err: TaggerError | undefined, answer?: HttpAnswer): void => {
@@ -44,10 +72,14 @@ export function httpPost(options: HttpPostOptions): Promise<HttpAnswer> {
       if (err === undefined) resolve(answer as HttpAnswer);
       else reject(err);
     };
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
+    headers.push('host', target.host, 'content-length', String(options.body.length));
+    const request = target.request({
       method: 'POST',
-      agent: options.agent,
-      headers: { ...options.headers, 'content-length': options.body.length },
+      agent: target.agent,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      headers,
     });
     const fail = (err: TaggerError): void => {
       settle(err);
