@@ -1,5 +1,6 @@
 import type { Signal } from './otlp/signal.js';
 import type { TagStats } from './processor/tag-types.js';
+import type { AbortSignalLike } from './abort-source.js';
 
 /**
  * One export request as it travels through the pipeline. The body is always the protobuf
@@ -18,7 +19,7 @@ export interface ExportRequest {
   /** Epoch milliseconds by which the client wants an answer, when it said so. */
   readonly deadline: number | undefined;
   /** Aborted when the client goes away; consumers pass it on to upstream calls. */
-  readonly abortSignal: AbortSignal;
+  readonly abortSignal: AbortSignalLike;
   /** What the tag processor did to this request, for the debug exporter and metrics. */
   readonly tagStats?: Readonly<TagStats>;
   /**

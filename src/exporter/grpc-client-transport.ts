@@ -8,6 +8,7 @@
  * It never decodes a message: callers pass and get raw protobuf bytes.
  */
 import type { Compression } from '../otlp/compression.js';
+import type { AbortSignalLike } from '../abort-source.js';
 
 export interface GrpcClientTls {
   /** PEM CAs to trust; the system roots when absent. */
@@ -41,7 +42,7 @@ export interface GrpcUnaryCallOptions {
   /** Epoch milliseconds; sent as `grpc-timeout`; once passed the call ends DEADLINE_EXCEEDED. */
   readonly deadline: number | undefined;
   /** Aborting cancels the call (RST_STREAM); it then ends CANCELLED. */
-  readonly abortSignal: AbortSignal;
+  readonly abortSignal: AbortSignalLike;
 }
 
 export type GrpcUnaryResult =

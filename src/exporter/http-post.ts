@@ -9,6 +9,7 @@ import { urlToHttpOptions } from 'node:url';
 import { deadlineTimer } from '../deadline-timer.js';
 import type { TaggerError } from '../errors.js';
 import { badResponse, cancelled, deadlineExceeded, unreachable } from './exporter-errors.js';
+import type { AbortSignalLike } from '../abort-source.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -51,7 +52,7 @@ export interface HttpPostOptions {
   readonly body: Buffer;
   /** Epoch milliseconds, or none. */
   readonly deadline: number | undefined;
-  readonly abortSignal: AbortSignal;
+  readonly abortSignal: AbortSignalLike;
   readonly maxResponseBytes: number;
 }
 

@@ -29,6 +29,7 @@ import {
   type GrpcFrameBuffer,
 } from '../otlp/grpc-wire.js';
 import type { GrpcUnaryResult } from './grpc-client-transport.js';
+import type { AbortSignalLike } from '../abort-source.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 
@@ -37,7 +38,7 @@ export type GrpcFailureResult = Exclude<GrpcUnaryResult, { body: Buffer }>;
 interface CallState extends GrpcFrameBuffer {
   readonly session: ClientHttp2Session;
   readonly resolve: (result: GrpcUnaryResult) => void;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   readonly maxBytes: number;
   readonly afterDeadline: ((session: ClientHttp2Session) => void) | undefined;
   stream: ClientHttp2Stream | undefined;
@@ -183,7 +184,7 @@ export interface GrpcCallStart {
   /** The request's Length-Prefixed-Message, as its prefix and its message (written together, not copied into one). */
   readonly prefix: Buffer;
   readonly message: Buffer;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** Until the deadline; undefined: none. */
   readonly timeoutMillis: number | undefined;
   readonly maxReceiveMessageBytes: number;

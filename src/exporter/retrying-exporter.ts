@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { Exporter } from './exporter.js';
 import { cancelled } from './exporter-errors.js';
 import { isRetryableError, nextDelay, type RetryPolicy } from './retry-policy.js';
+import type { AbortSignalLike } from '../abort-source.js';
 
 /** Why the loop stopped without success. */
 export type GiveUpReason = 'permanent' | 'disabled' | 'deadline' | 'elapsed' | 'cancelled' | 'shutdown';
@@ -21,7 +22,7 @@ export type GiveUpReason = 'permanent' | 'disabled' | 'deadline' | 'elapsed' | '
 export const giveUpReasons: readonly GiveUpReason[] = ['permanent', 'disabled', 'deadline', 'elapsed', 'cancelled', 'shutdown'];
 
 /** Waits `millis`, or less if one of the signals aborts; never rejects. */
-export type Sleep = (millis: number, signals: readonly AbortSignal[]) => Promise<void>;
+export type Sleep = (millis: number, signals: readonly AbortSignalLike[]) => Promise<void>;
 
 export const sleep: Sleep = (millis, signals) =>
   new Promise<void>((resolve) => {
@@ -42,9 +43,9 @@ export interface RetryLoopOptions {
   /** Epoch milliseconds after which no attempt starts. */
   readonly lastStart?: number;
   /** The client went away: stop at once. */
-  readonly cancel?: AbortSignal;
+  readonly cancel?: AbortSignalLike;
   /** Shutting down: stop retrying, keep the last error. */
-  readonly stop?: AbortSignal;
+  readonly stop?: AbortSignalLike;
   readonly clock?: () => number;
   readonly sleep?: Sleep;
   readonly random?: () => number;
@@ -75,7 +76,7 @@ async function retryAfterFailure(
   const { policy, lastStart, cancel, stop } = options;
   const clock = options.clock ?? Date.now;
   const wait = options.sleep ?? sleep;
-  const signals = [cancel, stop].filter((s): s is AbortSignal => s !== undefined);
+  const signals = [cancel, stop].filter((s): s is AbortSignalLike => s !== undefined);
   let error = firstError;
   for (let attempts = 1; ; attempts++) {
     if (attempts > 1) {

@@ -32,6 +32,7 @@ import { ErrorCode, TaggerError } from '../errors.js';
 import type { Signal } from '../otlp/signal.js';
 import { countItems } from '../otlp/count-items.js';
 import { createTagStats, type TagStats } from './tag-types.js';
+import { createAbortSource, type AbortSource } from '../abort-source.js';
 
 export interface BatchProcessorOptions {
   readonly next: Consumer;
@@ -67,7 +68,7 @@ interface Batch {
   items: number;
   timer: NodeJS.Timeout | undefined;
   /** Set once sent: aborts the upstream call when every waiter has gone away. */
-  controller: AbortController | undefined;
+  controller: AbortSource | undefined;
   aborted: number;
 }
 
@@ -161,14 +162,14 @@ export function createBatchProcessor(options: BatchProcessorOptions): BatchProce
     clearTimeout(batch.timer);
     open.delete(batch.key);
     const { waiters } = batch;
-    batch.controller = new AbortController();
+    batch.controller = createAbortSource();
     counts.sent++;
     const request: ExportRequest = {
       signal: batch.signal,
       body: waiters.length === 1 ? waiters[0].request.body : Buffer.concat(waiters.map((w) => w.request.body), batch.bytes),
       headers: batch.headers,
       deadline: earliestDeadline(waiters),
-      abortSignal: batch.controller.signal,
+      abortSignal: batch.controller,
       tagStats: mergedTagStats(waiters),
       items: knownItems(waiters),
     };

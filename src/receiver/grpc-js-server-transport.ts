@@ -31,6 +31,7 @@ import type {
 } from './grpc-server-transport.js';
 import { trackOpenSockets } from './open-sockets.js';
 import { checkServerTls, type ServerTls } from './server-tls.js';
+import { createAbortSource } from '../abort-source.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB; grpc-js then answers RESOURCE_EXHAUSTED. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -114,12 +115,12 @@ function unaryCall(handler: GrpcUnaryHandler, admit: ((bytes: number) => Ticket)
       callback(grpcStatusOf(clientStatusOf(err)));
       return;
     }
-    const controller = new AbortController();
+    const controller = createAbortSource();
     const deadline = deadlineMillis(call);
     let answered = false;
     const abort = (): void => {
       // grpc-js also emits 'cancelled' once a call has ended normally; that is not a cancellation.
-      if (answered || controller.signal.aborted) return;
+      if (answered || controller.aborted) return;
       // grpc-js's deadline timer may fire a little before the wall clock reaches the deadline
       // (timer rounding, a busy event loop); a cancel that close to it is the deadline's doing.
       const expired = deadline !== undefined && Date.now() >= deadline - DEADLINE_SLACK_MILLIS;
@@ -134,7 +135,7 @@ function unaryCall(handler: GrpcUnaryHandler, admit: ((bytes: number) => Ticket)
       body: call.request,
       metadata: metadataRecord(call.metadata),
       deadline,
-      abortSignal: controller.signal,
+      abortSignal: controller,
     };
     const answer = (reply: GrpcServerReply): void => {
       answered = true;

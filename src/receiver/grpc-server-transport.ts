@@ -11,6 +11,7 @@ import type { Ticket } from '../admission.js';
 import type { ClientStatus } from '../otlp/status.js';
 import type { HostPort } from './endpoint.js';
 import type { ServerTls } from './server-tls.js';
+import type { AbortSignalLike } from '../abort-source.js';
 
 export interface GrpcServerCall {
   /** The request message, decompressed; not yet decoded. */
@@ -20,7 +21,7 @@ export interface GrpcServerCall {
   /** Epoch milliseconds of the client's deadline (`grpc-timeout`), when it sent one. */
   readonly deadline: number | undefined;
   /** Aborted when the client cancels, the deadline passes, or the connection drops. */
-  readonly abortSignal: AbortSignal;
+  readonly abortSignal: AbortSignalLike;
 }
 
 /** What a failed call tells the client; a `ClientStatus` fits. */

@@ -34,6 +34,7 @@ import { formatEndpoint, parseEndpoint } from './endpoint.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
 import { checkServerTls, secureContextOptions, type ServerTls } from './server-tls.js';
+import { createAbortSource } from '../abort-source.js';
 
 export interface HttpAppOptions {
   /** Largest request body accepted, before and after decompression; larger ones get 413. */
@@ -187,7 +188,7 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
           signal,
         );
       }
-      const controller = new AbortController();
+      const controller = createAbortSource();
       const onClose = (): void => {
         if (!reply.raw.writableFinished) {
           controller.abort(new TaggerError(ErrorCode.CANCELLED, 'the client closed the connection'));
@@ -207,7 +208,7 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
           body,
           headers: pickHeaders(request.headers, forward),
           deadline: undefined,
-          abortSignal: controller.signal,
+          abortSignal: controller,
         };
         const response = await consumer.consume(exportRequest);
         reply.code(200).header('content-type', mediaTypes[format]);

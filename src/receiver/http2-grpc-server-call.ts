@@ -33,6 +33,7 @@ import {
 import { encodeRpcStatus } from '../otlp/rpc-status.js';
 import { clientStatusOf } from '../otlp/status.js';
 import type { GrpcFailure, GrpcServerReply, GrpcUnaryHandler } from './grpc-server-transport.js';
+import { createAbortSource, type AbortSource } from '../abort-source.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -65,7 +66,7 @@ interface CallState extends GrpcFrameBuffer {
   readonly admit: ((bytes: number) => Ticket) | undefined;
   phase: Phase;
   timer: NodeJS.Timeout | undefined;
-  controller: AbortController | undefined;
+  controller: AbortSource | undefined;
   ticket: Ticket | undefined;
   refusal: GrpcFailure | undefined;
 }
@@ -201,7 +202,7 @@ async function dispatch(call: CallState, message: Buffer, compressed: boolean): 
       return;
     }
   }
-  const controller = new AbortController();
+  const controller = createAbortSource();
   call.controller = controller;
   call.phase = Phase.Handling;
   let reply: GrpcServerReply;
@@ -210,7 +211,7 @@ async function dispatch(call: CallState, message: Buffer, compressed: boolean): 
       body,
       metadata: metadataOf(call.headers),
       deadline: call.deadline,
-      abortSignal: controller.signal,
+      abortSignal: controller,
     });
   } catch (err) {
     reply = { status: { grpcCode: GrpcCode.INTERNAL, message: `internal error: ${errorText(err)}`, retryAfterMillis: undefined } };
