@@ -35,6 +35,8 @@ import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
 import { checkServerTls, secureContextOptions, type ServerTls } from './server-tls.js';
 import { createAbortSource } from '../abort-source.js';
+import { createActiveRequests, type ActiveRequests } from './active-requests.js';
+import { trackOpenSockets, type OpenSockets } from './open-sockets.js';
 
 export interface HttpAppOptions {
   /** Largest request body accepted, before and after decompression; larger ones get 413. */
@@ -224,7 +226,11 @@ export function buildHttpApp(options: HttpAppOptions, internals: HttpAppInternal
 }
 
 /** Node's HTTP(S) server with the receiver's timeouts and limits, for fastify's `serverFactory`. */
-function serverFactoryFor(options: HttpReceiverOptions, onServer: (server: http.Server | https.Server) => void): FastifyServerFactory {
+function serverFactoryFor(
+  options: HttpReceiverOptions,
+  requests: ActiveRequests,
+  onServer: (server: http.Server | https.Server) => void,
+): FastifyServerFactory {
   const requestTimeout = options.requestTimeoutMillis;
   // Node refuses a headersTimeout above a (non-zero) requestTimeout.
   const headersTimeout =
@@ -238,7 +244,8 @@ function serverFactoryFor(options: HttpReceiverOptions, onServer: (server: http.
     // Node checks both timeouts only this often (default 30 s): keep it well under the shortest.
     ...(Number.isFinite(shortest) ? { connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(shortest / 4))) } : {}),
   };
-  return (handler) => {
+  return (fastifyHandler) => {
+    const handler = requests.count(fastifyHandler);
     const tls = options.tls;
     const server =
       tls === undefined
@@ -263,12 +270,18 @@ function serverFactoryFor(options: HttpReceiverOptions, onServer: (server: http.
 export function createHttpReceiver(options: HttpReceiverOptions): Receiver {
   let app: FastifyInstance | undefined;
   let server: http.Server | https.Server | undefined;
+  let sockets: OpenSockets | undefined;
+  const requests = createActiveRequests();
   const auth = createBearerAuth(options.authToken);
   const mutualTls = options.tls?.clientCa !== undefined;
   return {
     async start() {
       const { host, port } = parseEndpoint(options.endpoint);
-      app = buildHttpApp(options, { auth, serverFactory: serverFactoryFor(options, (s) => (server = s)) });
+      const serverFactory = serverFactoryFor(options, requests, (s) => {
+        server = s;
+        sockets = trackOpenSockets(s);
+      });
+      app = buildHttpApp(options, { auth, serverFactory });
       try {
         await app.listen({ host, port });
       } catch (err) {
@@ -286,7 +299,14 @@ export function createHttpReceiver(options: HttpReceiverOptions): Receiver {
       return bound;
     },
     async shutdown() {
-      await app?.close();
+      if (app === undefined) return;
+      // fastify's close answers what is in progress and closes idle keep-alive connections, but
+      // waits for connections that never carried a request: a TLS handshake in progress (Node
+      // allows it 120 s) or a client that sent nothing. Those go once the requests are answered.
+      const closed = app.close();
+      await requests.idle();
+      sockets?.destroyAll();
+      await closed;
     },
     setTls(tls) {
       if (options.tls === undefined || !(server instanceof https.Server)) {

@@ -457,6 +457,48 @@ t.test('a client that disconnects aborts the consumer', async (t) => {
   t.match(aborted.abortSignal.reason, { code: ErrorCode.CANCELLED });
 });
 
+t.test('shutdown answers the request in progress, then closes a connection that sent nothing', async (t) => {
+  let release = (): void => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let arrived = (): void => {};
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  const receiver = createHttpReceiver({
+    endpoint: '127.0.0.1:0',
+    maxRequestBodyBytes: MiB,
+    signals: allSignals,
+    consumer: {
+      consume: () => {
+        arrived();
+        return held.then(() => ({}));
+      },
+    },
+    logger: createRecordingLogger(),
+  });
+  t.teardown(() => receiver.shutdown());
+  const [host, port] = (await receiver.start()).split(':');
+  const silent = net.connect(Number(port), host);
+  silent.on('error', () => {});
+  const silentClosed = new Promise((resolve) => silent.once('close', resolve));
+  const answered = new Promise<number>((resolve, reject) => {
+    const req = http.request({ host, port: Number(port), path: '/v1/traces', method: 'POST', headers: { 'content-type': PROTOBUF } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode as number));
+    });
+    req.on('error', reject);
+    req.end(protoRequest('traces'));
+  });
+  await reached;
+  let shutDown = false;
+  const shutdown = receiver.shutdown().then(() => (shutDown = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(shutDown, false, 'shutdown waits for the request in progress');
+  release();
+  t.equal(await answered, 200, 'the request in progress is answered');
+  await shutdown;
+  await silentClosed;
+  t.pass('the silent connection was closed');
+});
+
 function curl(args: string[], input?: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'buffer' }, (err, stdout) =>
