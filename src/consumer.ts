@@ -1,6 +1,6 @@
+import type { AbortSignalLike } from './abort-source.js';
 import type { Signal } from './otlp/signal.js';
 import type { TagStats } from './processor/tag-types.js';
-import type { AbortSignalLike } from './abort-source.js';
 
 /**
  * One export request as it travels through the pipeline. The body is always the protobuf

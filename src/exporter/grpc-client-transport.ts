@@ -7,8 +7,8 @@
  * compression, message-size limits, deadline propagation (`grpc-timeout`) and cancellation.
  * It never decodes a message: callers pass and get raw protobuf bytes.
  */
-import type { Compression } from '../otlp/compression.js';
 import type { AbortSignalLike } from '../abort-source.js';
+import type { Compression } from '../otlp/compression.js';
 
 export interface GrpcClientTls {
   /** PEM CAs to trust; the system roots when absent. */

@@ -6,10 +6,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import type { AbortSignalLike } from '../abort-source.js';
 import { deadlineTimer } from '../deadline-timer.js';
 import type { TaggerError } from '../errors.js';
 import { badResponse, cancelled, deadlineExceeded, unreachable } from './exporter-errors.js';
-import type { AbortSignalLike } from '../abort-source.js';
 
 export interface HttpAnswer {
   readonly status: number;

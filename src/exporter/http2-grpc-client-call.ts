@@ -13,6 +13,7 @@
  * and the abort listener is the state itself (`handleEvent`): no closures per call.
  */
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import type { AbortSignalLike } from '../abort-source.js';
 import { deadlineTimer } from '../deadline-timer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { gunzipBounded } from '../otlp/compression.js';
@@ -29,7 +30,6 @@ import {
   type GrpcFrameBuffer,
 } from '../otlp/grpc-wire.js';
 import type { GrpcUnaryResult } from './grpc-client-transport.js';
-import type { AbortSignalLike } from '../abort-source.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 

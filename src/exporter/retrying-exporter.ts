@@ -8,13 +8,13 @@
  *
  * `sendWithRetries` is the loop itself; the queued exporter runs it too, without a client.
  */
+import type { AbortSignalLike } from '../abort-source.js';
 import type { ExportRequest, ExportResponse } from '../consumer.js';
 import type { TaggerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Exporter } from './exporter.js';
 import { cancelled } from './exporter-errors.js';
 import { isRetryableError, nextDelay, type RetryPolicy } from './retry-policy.js';
-import type { AbortSignalLike } from '../abort-source.js';
 
 /** Why the loop stopped without success. */
 export type GiveUpReason = 'permanent' | 'disabled' | 'deadline' | 'elapsed' | 'cancelled' | 'shutdown';

@@ -27,12 +27,12 @@
  *   CANCELLED); once the batch is sent, its upstream call is aborted only when every client of
  *   the batch has gone away.
  */
+import { createAbortSource, type AbortSource } from '../abort-source.js';
 import type { Consumer, ExportRequest, ExportResponse } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import type { Signal } from '../otlp/signal.js';
 import { countItems } from '../otlp/count-items.js';
 import { createTagStats, type TagStats } from './tag-types.js';
-import { createAbortSource, type AbortSource } from '../abort-source.js';
 
 export interface BatchProcessorOptions {
   readonly next: Consumer;

@@ -15,6 +15,7 @@
  */
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { createAbortSource } from '../abort-source.js';
 import type { Ticket } from '../admission.js';
 import { ErrorCode, TaggerError } from '../errors.js';
 import { GrpcCode } from '../otlp/grpc-code.js';
@@ -31,7 +32,6 @@ import type {
 } from './grpc-server-transport.js';
 import { trackOpenSockets } from './open-sockets.js';
 import { checkServerTls, type ServerTls } from './server-tls.js';
-import { createAbortSource } from '../abort-source.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB; grpc-js then answers RESOURCE_EXHAUSTED. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;

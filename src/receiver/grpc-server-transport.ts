@@ -7,11 +7,11 @@
  * (RESOURCE_EXHAUSTED, no RetryInfo), deadlines and cancellation. It never decodes a message:
  * handlers get and return raw protobuf bytes.
  */
+import type { AbortSignalLike } from '../abort-source.js';
 import type { Ticket } from '../admission.js';
 import type { ClientStatus } from '../otlp/status.js';
 import type { HostPort } from './endpoint.js';
 import type { ServerTls } from './server-tls.js';
-import type { AbortSignalLike } from '../abort-source.js';
 
 export interface GrpcServerCall {
   /** The request message, decompressed; not yet decoded. */

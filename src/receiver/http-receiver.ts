@@ -18,6 +18,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
+import { createAbortSource } from '../abort-source.js';
 import { unlimitedAdmission, type Admission } from '../admission.js';
 import type { Consumer, ExportRequest } from '../consumer.js';
 import { ErrorCode, TaggerError } from '../errors.js';
@@ -28,15 +29,14 @@ import { requestJsonToProto } from '../otlp/json/json-to-proto.js';
 import { encodeRpcStatus, rpcStatusToJson } from '../otlp/rpc-status.js';
 import { signals as signalInfo, type Signal } from '../otlp/signal.js';
 import { clientStatusOf, isRetryableHttpStatus } from '../otlp/status.js';
+import { createActiveRequests, type ActiveRequests } from './active-requests.js';
 import { createBearerAuth, type BearerAuth } from './bearer-auth.js';
 import { createHttpAdmission, tooLarge } from './http-admission.js';
 import { formatEndpoint, parseEndpoint } from './endpoint.js';
+import { trackOpenSockets, type OpenSockets } from './open-sockets.js';
 import { pickHeaders } from './pick-headers.js';
 import type { Receiver } from './receiver.js';
 import { checkServerTls, secureContextOptions, type ServerTls } from './server-tls.js';
-import { createAbortSource } from '../abort-source.js';
-import { createActiveRequests, type ActiveRequests } from './active-requests.js';
-import { trackOpenSockets, type OpenSockets } from './open-sockets.js';
 
 export interface HttpAppOptions {
   /** Largest request body accepted, before and after decompression; larger ones get 413. */

@@ -14,6 +14,7 @@
  * functions that find it there: no closures per call.
  */
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { createAbortSource, type AbortSource } from '../abort-source.js';
 import { deadlineTimer } from '../deadline-timer.js';
 import type { Ticket } from '../admission.js';
 import { ErrorCode, TaggerError } from '../errors.js';
@@ -33,7 +34,6 @@ import {
 import { encodeRpcStatus } from '../otlp/rpc-status.js';
 import { clientStatusOf } from '../otlp/status.js';
 import type { GrpcFailure, GrpcServerReply, GrpcUnaryHandler } from './grpc-server-transport.js';
-import { createAbortSource, type AbortSource } from '../abort-source.js';
 
 /** OTLP v1.11.0: servers MUST limit responses, RECOMMENDED 4 MiB. */
 const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
