@@ -20,4 +20,6 @@ COPY config ./config
 # The image's "node" user, numerically so that runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 4317 4318
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# Without V8's memory reducer: after an idle spell it leaves the heap limit so tight that a busy
+# hop spends ~1.7x the CPU per span on mark-compacts (docs/bench/memory-reducer.md).
+ENTRYPOINT ["node", "--no-memory-reducer", "/app/dist/main.js"]

@@ -30,6 +30,12 @@ export function h2loadVersion(): string | undefined {
 }
 
 export const taggerMain = path.join(repoRoot, 'dist/main.js');
+/**
+ * Node flags otlp-tagger runs with as shipped (the image's ENTRYPOINT, `npm start`): without
+ * V8's memory reducer, which after an idle spell leaves the heap limit so tight that a busy hop
+ * runs a mark-compact every ~50 ms (docs/bench/memory-reducer.md).
+ */
+export const taggerNodeFlags: readonly string[] = ['--no-memory-reducer'];
 
 let shared: Promise<BenchContext> | undefined;
 

@@ -6,13 +6,13 @@
  *                      over HTTP: bare node:http pass-through
  *   identity-grpcjs    grpc-js with identity (de)serialisers
  *   naive-protobufjs   grpc-js (or node:http) + protobufjs decode → upsert tags → encode
- *   otlp-tagger        the service itself, `node dist/main.js`, as shipped
+ *   otlp-tagger        the service itself, `node --no-memory-reducer dist/main.js`, as shipped
  *   tagger-core-http2  the service's core alone: receiver → agent_tags → exporter on the node:http2
  *                      transports, composed by the bench without the service's wrappers
  */
 import { startListening, type HopProcess } from './processes.js';
 import type { BenchContext } from './context.js';
-import { taggerMain } from './context.js';
+import { taggerMain, taggerNodeFlags } from './context.js';
 
 export type HopName = 'identity-http2' | 'identity-grpcjs' | 'naive-protobufjs' | 'otlp-tagger' | 'tagger-core-http2';
 export type Protocol = 'grpc' | 'http';
@@ -54,7 +54,7 @@ export function startHop(ctx: BenchContext, name: HopName, config: HopConfig): P
     ];
     if (ctx.taggerHelp.includes('--admin-endpoint')) args.push('--admin-endpoint', 'off');
     if (config.tags !== '') args.push('--tags', config.tags);
-    return startListening(args);
+    return startListening(args, taggerNodeFlags);
   }
   const args = [
     ctx.built.hops[name],
@@ -68,10 +68,11 @@ export function startHop(ctx: BenchContext, name: HopName, config: HopConfig): P
 }
 
 /**
- * otlp-tagger alone with extra flags (and Node flags), OTLP/gRPC in and out, uncompressed, the
- * bench's tags: for scenarios that compare settings of the service rather than hops.
+ * otlp-tagger alone with extra flags (and Node flags: by default those it ships with), OTLP/gRPC
+ * in and out, uncompressed, the bench's tags: for scenarios that compare settings of the service
+ * rather than hops.
  */
-export function startTagger(ctx: BenchContext, flags: readonly string[], nodeFlags: readonly string[] = []): Promise<HopProcess> {
+export function startTagger(ctx: BenchContext, flags: readonly string[], nodeFlags: readonly string[] = taggerNodeFlags): Promise<HopProcess> {
   return startListening(
     [
       taggerMain,

@@ -9,6 +9,7 @@ import { runRamp } from './scenarios/ramp.js';
 import { runHttpSaturation, runSaturation, runTagsOff } from './scenarios/saturation.js';
 import { runSizeSweep } from './scenarios/size-sweep.js';
 import { runYoungGen } from './scenarios/young-gen.js';
+import { runMemoryReducer } from './scenarios/memory-reducer.js';
 
 export interface LoadScenario {
   readonly name: string;
@@ -49,6 +50,7 @@ export const loadScenarios: readonly LoadScenario[] = [
   { name: 'ramp', description: 'P7: open-loop rate steps until p99 explodes or delivery fails (~3 min)', run: runRamp },
   { name: 'size-sweep', description: 'P8: request sizes 10 KB … 4 MiB through the hops (~1.5 min)', run: runSizeSweep },
   { name: 'young-gen', description: 'otlp-tagger with V8 semi-space caps: RSS and CPU at 10k spans/s and at saturation (~3.5 min)', run: runYoungGen },
+  { name: 'memory-reducer', description: "otlp-tagger with and without V8's memory reducer: saturation when busy and after an idle spell (~6 min)", run: runMemoryReducer },
   { name: 'batch', description: 'otlp-tagger with the batch processor off and on, 10-span requests, fixed rate and saturation (~1.5 min)', run: runBatch },
 ];
 

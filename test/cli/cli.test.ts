@@ -1,11 +1,12 @@
 // The built binary (`node dist/main.js`; `npm test` builds first), spawned as a user would run it.
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { loopback, root, runCli, startService } from '../helpers/cli-process.js';
+import { loopback, mainJs, root, runCli, startService } from '../helpers/cli-process.js';
 import { decodeRequest, encodeRequest } from '../helpers/reference-codec.js';
 
 
@@ -53,6 +54,25 @@ t.test('--version prints the package version', async (t) => {
   const { code, stdout } = await runCli(t, ['--version']);
   t.equal(code, 0);
   t.equal(stdout, pkg.version);
+});
+
+t.test('the shipped launch commands (image ENTRYPOINT, npm start) use Node flags this Node accepts', async (t) => {
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+  const start = /&& node (.*) dist\/main\.js$/.exec((pkg as unknown as { scripts: { start: string } }).scripts.start);
+  t.ok(entrypoint, 'the Dockerfile has an exec-form ENTRYPOINT');
+  t.ok(start, 'npm start runs node … dist/main.js');
+  const image = JSON.parse(entrypoint?.[1] ?? '[]') as string[];
+  t.same([image[0], image.at(-1)], ['node', '/app/dist/main.js']);
+  const launches = { image: image.slice(1, -1), 'npm start': (start?.[1] ?? '').split(' ') };
+  for (const [name, flags] of Object.entries(launches)) {
+    t.ok(flags.includes('--no-memory-reducer'), `${name}: without V8's memory reducer`);
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [...flags, mainJs, '--version'], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr }),
+      ),
+    );
+    t.same({ code, stdout, stderr }, { code: 0, stdout: pkg.version, stderr: '' }, `${name}: node ${flags.join(' ')} starts`);
+  }
 });
 
 t.test('configuration errors: message on stderr, exit 2, nothing on stdout', async (t) => {

@@ -52,6 +52,7 @@ interface EnvVar {
 interface Container {
   readonly name: string;
   readonly image: string;
+  readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly env?: readonly EnvVar[];
   readonly ports?: readonly ContainerPort[];
@@ -328,6 +329,13 @@ t.test('otlp-tagger containers', async (t) => {
         // Node refuses to start on a flag NODE_OPTIONS does not allow: the pod would crash-loop.
         const node = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: env.NODE_OPTIONS }, encoding: 'utf8' });
         t.equal(node.status, 0, `NODE_OPTIONS=${env.NODE_OPTIONS} is accepted by Node ${process.version}${node.stderr === '' ? '' : `: ${node.stderr}`}`);
+      }
+      if (container.command !== undefined) {
+        // A command replaces the image's ENTRYPOINT: it must still start the service, with flags Node knows.
+        t.same([container.command[0], container.command.at(-1)], ['node', '/app/dist/main.js'], 'the command runs the service');
+        const flags = container.command.slice(1, -1);
+        const node = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+        t.equal(node.status, 0, `node ${flags.join(' ')} is accepted by Node ${process.version}${node.stderr === '' ? '' : `: ${node.stderr}`}`);
       }
       t.ok(config.processor.rules.tags.length > 0, 'it adds tags');
       t.equal(config.exporter.type, 'otlp', 'it exports over OTLP (not to stdout)');

@@ -175,7 +175,7 @@ export async function runSaturation(ctx: BenchContext): Promise<Section> {
     lines: [
       `OTLP/gRPC → OTLP/gRPC, uncompressed, 100 spans per request; load: ${loadDescription(ctx, 'grpc')}. ` +
         `CPU = user + system seconds of the hop process (all threads, GC included) over the measured run, per million spans answered OK. ` +
-        `Tagging hops add ${benchTags.split(',').length} tags (${benchTags}). otlp-tagger = \`node dist/main.js\` as shipped; ` +
+        `Tagging hops add ${benchTags.split(',').length} tags (${benchTags}). otlp-tagger = \`node --no-memory-reducer dist/main.js\` as shipped; ` +
         `tagger-core-http2 = its receiver → agent_tags → exporter alone on the node:http2 transports, without the service's wrappers (in-flight limit, metrics, retries, splitting).`,
       '',
       ...comparisonTable(rows, 'identity-http2', 'naive-protobufjs', true),

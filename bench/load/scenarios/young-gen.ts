@@ -6,7 +6,7 @@
  * default and with smaller caps, at 10k spans/s (the sidecar's case: RSS, CPU) and at saturation
  * (the gateway's case: CPU per span), OTLP/gRPC in and out, both span shapes.
  */
-import type { BenchContext } from '../context.js';
+import { taggerNodeFlags, type BenchContext } from '../context.js';
 import { hopPort, startTagger } from '../hops.js';
 import { runSaturationLeg, type LegResult } from '../legs.js';
 import { spanShapes } from '../otlp-bytes.js';
@@ -28,7 +28,7 @@ interface Row {
 export async function runYoungGen(ctx: BenchContext): Promise<Section> {
   const rows: Row[] = [];
   for (const variant of variants) {
-    const hop = await startTagger(ctx, [], variant.nodeFlags);
+    const hop = await startTagger(ctx, [], [...taggerNodeFlags, ...variant.nodeFlags]);
     try {
       const port = hopPort(hop, 'grpc');
       for (const [i, shape] of spanShapes.entries()) {
