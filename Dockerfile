@@ -21,5 +21,5 @@ COPY config ./config
 USER 1000:1000
 EXPOSE 4317 4318
 # Without V8's memory reducer: after an idle spell it leaves the heap limit so tight that a busy
-# hop spends ~1.7x the CPU per span on mark-compacts (docs/bench/memory-reducer.md).
+# hop spends 1.8-2.7x the CPU per realistic span on mark-compacts (docs/bench/memory-reducer.md).
 ENTRYPOINT ["node", "--no-memory-reducer", "/app/dist/main.js"]

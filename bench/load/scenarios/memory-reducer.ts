@@ -2,7 +2,7 @@
  * Busy after idle: V8's memory reducer. When a Node process goes quiet, V8 shrinks its heap
  * (mark-compacts flagged "reduce"). For otlp-tagger that leaves the old generation's limit just
  * above its live heap, and once load returns V8 runs a mark-compact every ~50 ms instead of
- * every second or so, and keeps doing so: CPU per span at saturation rises by about 1.7×. The
+ * every second or so, and keeps doing so: CPU per span at saturation rises 1.8–2.7× on realistic spans. The
  * service therefore ships with `--no-memory-reducer` (a Node command-line flag; Node refuses it
  * in NODE_OPTIONS, and V8 ignores it when set at run time).
  *
