@@ -53,3 +53,21 @@ export function mergeHeaders(
   for (const key in fixed) out[key.toLowerCase()] = fixed[key];
   return out;
 }
+
+/**
+ * mergeHeaders' rule for a sender that takes headers as a name/value list whose fixed part is
+ * built once: appends to `list` the forwarded headers `keep` allows and `fixed` does not name.
+ */
+export function appendForwardedHeaders(
+  list: string[],
+  forwarded: Readonly<Record<string, string>>,
+  fixed: { has(key: string): boolean },
+  keep: (key: string, value: string) => boolean,
+): string[] {
+  for (const key in forwarded) {
+    const lower = key.toLowerCase();
+    const value = forwarded[key];
+    if (!fixed.has(lower) && keep(lower, value)) list.push(lower, value);
+  }
+  return list;
+}

@@ -15,7 +15,7 @@ import { effectiveDeadline } from './deadline.js';
 import type { Exporter, ExporterTls } from './exporter.js';
 import { deadlineExceeded } from './exporter-errors.js';
 import { createInflightExports } from './inflight-exports.js';
-import { isReservedHeader } from './forwarded-headers.js';
+import { appendForwardedHeaders, isReservedHeader } from './forwarded-headers.js';
 import { interpretHttpAnswer } from './http-answer.js';
 import { httpPost, httpTarget, type HttpTarget } from './http-post.js';
 import { readTlsFiles } from './tls-files.js';
@@ -68,11 +68,6 @@ function isSendable(key: string, value: string): boolean {
   }
 }
 
-/** A client may not pick our User-Agent; the operator may (static headers). */
-function forwardable(key: string, value: string): boolean {
-  return key !== 'user-agent' && isSendable(key, value);
-}
-
 function validateStaticHeaders(headers: Readonly<Record<string, string>>): void {
   for (const [key, value] of Object.entries(headers)) {
     if (!isSendable(key.toLowerCase(), value)) {
@@ -97,7 +92,8 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const targets = {} as Record<Signal, HttpTarget>;
   for (const signal of allSignals) targets[signal] = httpTarget(urls[signal], urls[signal].protocol === 'https:' ? tlsAgent : plainAgent);
-  // The operator's static headers (User-Agent included) win over a client's forwarded ones.
+  // The operator's static headers win over a client's forwarded ones; User-Agent is always among
+  // them, so a client never picks it (the operator may).
   const staticHeaders = new Map<string, string>();
   for (const key in options.headers) staticHeaders.set(key.toLowerCase(), options.headers[key]);
   if (!staticHeaders.has('user-agent')) staticHeaders.set('user-agent', userAgent);
@@ -112,16 +108,9 @@ export function createHttpExporter(options: HttpExporterOptions): Exporter {
     if (deadline !== undefined && deadline <= Date.now()) throw deadlineExceeded();
     const encoded = options.encoding === 'json' ? requestProtoToJsonBytes(request.signal, request.body) : request.body;
     const body = options.compression === 'gzip' ? await gzip(encoded) : encoded;
-    const headers = fixedHeaders.slice();
-    const forwarded = request.headers;
-    // for-in: runs on every export, usually over an empty object.
-    for (const key in forwarded) {
-      const lower = key.toLowerCase();
-      if (!staticHeaders.has(lower) && forwardable(lower, forwarded[key])) headers.push(lower, forwarded[key]);
-    }
     const answer = await httpPost({
       target: targets[request.signal],
-      headers,
+      headers: appendForwardedHeaders(fixedHeaders.slice(), request.headers, staticHeaders, isSendable),
       body,
       deadline,
       abortSignal: request.abortSignal,

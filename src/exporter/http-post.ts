@@ -35,7 +35,7 @@ export function httpTarget(url: URL, agent: http.Agent): HttpTarget {
     request: url.protocol === 'https:' ? https.request : http.request,
     agent,
     hostname: parts.hostname as string,
-    port: url.port === '' ? undefined : Number(url.port),
+    port: parts.port === undefined ? undefined : Number(parts.port),
     path: parts.path as string,
     host: url.host,
   };

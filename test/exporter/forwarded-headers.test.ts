@@ -1,9 +1,15 @@
 import t from 'tap';
-import { isForwardableGrpcEntry, isForwardableGrpcKey, isReservedHeader, mergeHeaders } from '../../src/exporter/forwarded-headers.js';
+import { appendForwardedHeaders, isForwardableGrpcEntry, isForwardableGrpcKey, isReservedHeader, mergeHeaders } from '../../src/exporter/forwarded-headers.js';
 
 t.test('static headers win over forwarded ones; keys are lower-cased', async (t) => {
   const merged = mergeHeaders({ 'X-Scope-OrgID': 'client', 'x-team': 'a', drop: 'me' }, { 'x-scope-orgid': 'operator', 'X-Env': 'prod' }, (key) => key !== 'drop');
   t.same(merged, { 'x-scope-orgid': 'operator', 'x-team': 'a', 'x-env': 'prod' });
+});
+
+t.test('as a list: forwarded headers the fixed part does not name are appended, lower-cased', async (t) => {
+  const fixed = new Map([['x-scope-orgid', 'operator']]);
+  const list = appendForwardedHeaders(['x-scope-orgid', 'operator'], { 'X-Scope-OrgID': 'client', 'X-Team': 'a', drop: 'me' }, fixed, (key) => key !== 'drop');
+  t.same(list, ['x-scope-orgid', 'operator', 'x-team', 'a']);
 });
 
 t.test('reserved HTTP headers', async (t) => {
