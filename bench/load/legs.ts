@@ -164,12 +164,21 @@ export async function runH2loadOnce(ctx: BenchContext, hop: HopProcess, port: nu
 }
 
 /**
- * Closed-loop saturation with h2load against one hop: two warm-up runs, then `repeats` runs of
- * about `seconds` each (sized from the previous rate); the run with the median CPU per span is
- * reported, with the range of all.
+ * Closed-loop saturation with h2load against one hop: two warm-up runs, `beforeMeasuring` if
+ * given (an idle spell, say), then `repeats` runs of about `seconds` each (sized from the
+ * previous rate); the run with the median CPU per span is reported, with the range of all.
  */
-export async function runH2loadLeg(ctx: BenchContext, hop: HopProcess, port: number, shape: SpanShape, seconds: number, repeats = 3): Promise<LegResult> {
+export async function runH2loadLeg(
+  ctx: BenchContext,
+  hop: HopProcess,
+  port: number,
+  shape: SpanShape,
+  seconds: number,
+  repeats = 3,
+  beforeMeasuring?: () => Promise<void>,
+): Promise<LegResult> {
   let rate = await warmH2load(port, shape, seconds);
+  await beforeMeasuring?.();
   const runs: LegResult[] = [];
   for (let i = 0; i < repeats; i++) {
     const once = await runH2loadOnce(ctx, hop, port, shape, seconds, rate);

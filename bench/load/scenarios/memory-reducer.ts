@@ -2,9 +2,9 @@
  * Busy after idle: V8's memory reducer. When a Node process goes quiet, V8 shrinks its heap
  * (mark-compacts flagged "reduce"). For otlp-tagger that leaves the old generation's limit just
  * above its live heap, and once load returns V8 runs a mark-compact every ~50 ms instead of
- * every second or so, and keeps doing so: CPU per span at saturation rises 1.8–2.7× on realistic spans. The
- * service therefore ships with `--no-memory-reducer` (a Node command-line flag; Node refuses it
- * in NODE_OPTIONS, and V8 ignores it when set at run time).
+ * every second or so, and keeps doing so: CPU per span at saturation rises 1.8–2.7× on
+ * realistic spans. The service therefore ships with `--no-memory-reducer` (a Node command-line
+ * flag; Node refuses it in NODE_OPTIONS, and V8 ignores it when set at run time).
  *
  * This runs otlp-tagger with and without the flag: saturation as in the saturation scenario,
  * once straight after the warm-up ("busy") and once after an idle spell long enough for the
@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { taggerNodeFlags, type BenchContext } from '../context.js';
 import { hopPort, startTagger } from '../hops.js';
-import { medianRun, runH2loadOnce, warmH2load, type LegResult } from '../legs.js';
+import { runH2loadLeg, type LegResult } from '../legs.js';
 import { spanShapes } from '../otlp-bytes.js';
 import { rssBytes } from '../proc-stats.js';
 import { deliveredMark, num, table, type Section } from '../report.js';
@@ -46,16 +46,12 @@ export async function runMemoryReducer(ctx: BenchContext): Promise<Section> {
       for (const shape of spanShapes) {
         for (const idle of [false, true]) {
           ctx.print(`  ${variant.label}, ${shape}, ${idle ? 'after idle' : 'busy'} …`);
-          let rate = await warmH2load(port, shape, seconds);
-          if (idle) await sleep(idleSeconds * 1000);
-          const rssAfterIdleMiB = rssBytes(hop.pid) / 2 ** 20;
-          const runs: LegResult[] = [];
-          for (let i = 0; i < 3; i++) {
-            const once = await runH2loadOnce(ctx, hop, port, shape, seconds, rate);
-            runs.push(once.leg);
-            rate = once.rate;
-          }
-          rows.push({ variant: variant.label, load: `${shape}, ${idle ? `after ${idleSeconds} s idle` : 'busy'}`, leg: medianRun(runs), rssAfterIdleMiB });
+          let rssAfterIdleMiB = Number.NaN;
+          const leg = await runH2loadLeg(ctx, hop, port, shape, seconds, 3, async () => {
+            if (idle) await sleep(idleSeconds * 1000);
+            rssAfterIdleMiB = rssBytes(hop.pid) / 2 ** 20;
+          });
+          rows.push({ variant: variant.label, load: `${shape}, ${idle ? `after ${idleSeconds} s idle` : 'busy'}`, leg, rssAfterIdleMiB });
         }
       }
     } finally {
