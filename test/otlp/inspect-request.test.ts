@@ -256,6 +256,13 @@ t.test('KeyValues of every shape, on the fast path for plain ones or not', async
     kv({ key: 'k', value: { stringValue: 'é' } }),
     kv({ key: 'k'.repeat(200), value: { stringValue: 'v' } }),
     kv({ key: 'k', value: { stringValue: 'v'.repeat(200) } }),
+    // Two-byte lengths (on the fast path), non-ASCII in them, a three-byte one (not on it).
+    kv({ key: 'k', value: { stringValue: 'é'.repeat(100) } }),
+    kv({ key: 'é', value: { stringValue: 'v'.repeat(200) } }),
+    kv({ key: 'k', value: { stringValue: `${'v'.repeat(200)}é` } }),
+    kv({ key: 'k', value: { stringValue: 'v'.repeat(20000) } }),
+    // Over-long (but valid) two-byte lengths: 5 as 0x85 0x00, 2 as 0x82 0x00.
+    raw([0x0a, 0x01, 0x6b, 0x12, 0x85, 0x00, 0x0a, 0x82, 0x00, 0x76, 0x76]),
     kv({ key: 'k', value: { boolValue: true } }),
     kv({ key: 'k', value: { doubleValue: 1.5 } }),
     kv({ key: 'k', value: { arrayValue: { values: [{ intValue: 1 }] } } }),
@@ -277,11 +284,20 @@ t.test('KeyValues of every shape, on the fast path for plain ones or not', async
     [[0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02], /varint overflows 64 bits/],
     [[0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], /varint longer than 10 bytes/],
     [[0x0a, 0x02, 0x61, 0xff], /AnyValue.string_value \(field 1\) at byte \d+ is not valid UTF-8/],
+    [[0x0a, 0xc8, 0x01, ...Buffer.from('v'.repeat(199)), 0xff], /AnyValue.string_value \(field 1\) at byte \d+ is not valid UTF-8/],
+    [[0x0a, 0xc8, 0x01, 0xff, ...Buffer.from('v'.repeat(199))], /AnyValue.string_value \(field 1\) at byte \d+ is not valid UTF-8/],
+    // The string's length claims more than the AnyValue holds, or less.
+    [[0x0a, 0xc9, 0x01, ...Buffer.from('v'.repeat(200))], /AnyValue/],
+    [[0x0a, 0xc7, 0x01, ...Buffer.from('v'.repeat(200))], /AnyValue/],
   ];
   for (const [value, message] of invalid) {
     t.throws(() => inspectRequest('logs', attribute(raw(key, lenField(2, raw(value))))), decode(message), Buffer.from(value).toString('hex'));
   }
   t.throws(() => inspectRequest('logs', attribute(raw(lenField(1, raw([0xc3])), lenField(2, raw([0x18, 0x01]))))), decode(/KeyValue.key/));
+  t.throws(
+    () => inspectRequest('logs', attribute(raw(lenField(1, raw([0xc3])), lenField(2, lenField(1, Buffer.from('v'.repeat(200))))))),
+    decode(/KeyValue.key/),
+  );
 });
 
 t.test('limits nesting depth instead of overflowing the stack', async (t) => {
