@@ -30,7 +30,7 @@ interface Row {
   readonly variant: string;
   readonly load: string;
   readonly leg: LegResult;
-  readonly rssAfterIdleMiB: number;
+  readonly rssBeforeMiB: number;
 }
 
 export async function runMemoryReducer(ctx: BenchContext): Promise<Section> {
@@ -46,12 +46,12 @@ export async function runMemoryReducer(ctx: BenchContext): Promise<Section> {
       for (const shape of spanShapes) {
         for (const idle of [false, true]) {
           ctx.print(`  ${variant.label}, ${shape}, ${idle ? 'after idle' : 'busy'} …`);
-          let rssAfterIdleMiB = Number.NaN;
+          let rssBeforeMiB = Number.NaN;
           const leg = await runH2loadLeg(ctx, hop, port, shape, seconds, 3, async () => {
             if (idle) await sleep(idleSeconds * 1000);
-            rssAfterIdleMiB = rssBytes(hop.pid) / 2 ** 20;
+            rssBeforeMiB = rssBytes(hop.pid) / 2 ** 20;
           });
-          rows.push({ variant: variant.label, load: `${shape}, ${idle ? `after ${idleSeconds} s idle` : 'busy'}`, leg, rssAfterIdleMiB });
+          rows.push({ variant: variant.label, load: `${shape}, ${idle ? `after ${idleSeconds} s idle` : 'busy'}`, leg, rssBeforeMiB });
         }
       }
     } finally {
@@ -68,7 +68,7 @@ export async function runMemoryReducer(ctx: BenchContext): Promise<Section> {
       `${num(r.leg.cpuSecondsPerMillionSpans / base.cpuSecondsPerMillionSpans, 2)}×`,
       num(r.leg.cpuPercent, 0),
       num(r.leg.spansPerSecond, 0),
-      num(r.rssAfterIdleMiB, 0),
+      num(r.rssBeforeMiB, 0),
       num(r.leg.rssMaxMiB, 0),
       deliveredMark(r.leg),
     ];
